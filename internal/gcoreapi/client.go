@@ -1,0 +1,133 @@
+package gcoreapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// DefaultBaseURL is Gcore's public API.
+const DefaultBaseURL = "https://api.gcore.com"
+
+// maxBodyBytes bounds how much of a response is read: answers are small, and a
+// misbehaving proxy must not make the provider buffer a large page.
+const maxBodyBytes = 64 << 10
+
+// Config holds what a Client needs. HTTPClient may be nil for
+// http.DefaultClient; tests pass a recording or simulated one.
+type Config struct {
+	BaseURL    string
+	APIKey     string
+	UserAgent  string
+	HTTPClient *http.Client
+}
+
+// Client talks to the Gcore CDN API. It is safe for concurrent use.
+type Client struct {
+	baseURL   *url.URL
+	apiKey    string
+	userAgent string
+	http      *http.Client
+}
+
+// New checks the configuration and returns a client.
+func New(cfg Config) (*Client, error) {
+	base, err := ParseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	httpClient := cfg.HTTPClient
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	return &Client{baseURL: base, apiKey: cfg.APIKey, userAgent: cfg.UserAgent, http: httpClient}, nil
+}
+
+// ParseBaseURL accepts an absolute http or https URL, with or without a
+// trailing slash, and returns it without the slash.
+func ParseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a URL: %w", raw, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an absolute http(s) URL; use the form %s", raw, DefaultBaseURL)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("%q must not carry credentials, a query or a fragment; use the form %s", raw, DefaultBaseURL)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// Purge asks the API to clear the cache of one CDN resource. It returns nil
+// once the API accepted the purge, or an *Error.
+func (c *Client) Purge(ctx context.Context, resourceID int64, p Purge) error {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPost, "/cdn/resources/"+strconv.FormatInt(resourceID, 10)+"/purge", body, nil)
+}
+
+// do sends one request and decodes a JSON answer into out when out is not nil.
+// Transport failures are returned as they are (wrapped); HTTP failures as *Error.
+func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {
+	endpoint := c.baseURL.JoinPath(path)
+	req, err := http.NewRequestWithContext(ctx, method, endpoint.String(), bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "APIKey "+c.apiKey)
+	req.Header.Set("Accept", "application/json")
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, endpoint.Path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	if err != nil && resp.StatusCode < 300 {
+		return fmt.Errorf("%s %s: reading the answer: %w", method, endpoint.Path, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return newError(resp, raw)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("%s %s: the API answered %d with a body that is not the expected JSON: %w",
+			method, endpoint.Path, resp.StatusCode, err)
+	}
+	return nil
+}
+
+// IsTransient reports whether err is worth retrying as it is: a server error,
+// or a failure of the transport (connection refused or dropped, a timed-out
+// attempt). Client errors (4xx) are never transient; a 429 is handled apart
+// because it says how long to wait.
+func IsTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		return errors.Is(apiErr, ErrServer)
+	}
+	return true
+}

@@ -1,0 +1,74 @@
+// Package gcoreapi is a small, context-aware client for the two Gcore CDN
+// endpoints the provider needs: purging a CDN resource's cache and reading the
+// account's purge limits. It knows nothing of Terraform.
+//
+// It is written by hand because Gcore's Go SDK is not served by the Go module
+// proxy and the older gcorelabscdn-go has no purge.
+package gcoreapi
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// PurgeType is one of the three kinds of purge the API offers. Each has its
+// own rate limit per CDN resource.
+type PurgeType int
+
+const (
+	// PurgeByURL clears exact URLs (query strings included): {"urls": [...]}.
+	PurgeByURL PurgeType = iota + 1
+	// PurgeByPattern clears everything under patterns: {"paths": [...]}.
+	PurgeByPattern
+	// PurgeAll clears the whole cache: {"paths": []}.
+	PurgeAll
+)
+
+// MaxURLsPerRequest and MaxPatternsPerRequest are the documented item limits
+// of one purge request.
+const (
+	MaxURLsPerRequest     = 100
+	MaxPatternsPerRequest = 10
+)
+
+// String names the purge type the way the API's documentation does.
+func (t PurgeType) String() string {
+	switch t {
+	case PurgeByURL:
+		return "purge by URL"
+	case PurgeByPattern:
+		return "purge by pattern"
+	case PurgeAll:
+		return "purge all"
+	default:
+		return fmt.Sprintf("PurgeType(%d)", int(t))
+	}
+}
+
+// Purge is one purge request: its type and, for URL and pattern purges, the
+// items to clear.
+type Purge struct {
+	Type  PurgeType
+	Items []string
+}
+
+// MarshalJSON writes the body exactly as the contract shows it. A purge-all
+// sends an explicit empty "paths" array: the API answers {} with 400.
+func (p Purge) MarshalJSON() ([]byte, error) {
+	items := p.Items
+	if items == nil || p.Type == PurgeAll {
+		items = []string{}
+	}
+	switch p.Type {
+	case PurgeByURL:
+		return json.Marshal(struct {
+			URLs []string `json:"urls"`
+		}{items})
+	case PurgeByPattern, PurgeAll:
+		return json.Marshal(struct {
+			Paths []string `json:"paths"`
+		}{items})
+	default:
+		return nil, fmt.Errorf("gcoreapi: unknown purge type %d", int(p.Type))
+	}
+}
