@@ -1,0 +1,68 @@
+// Package purgerules holds the rules a purge item must follow, shared by the
+// provider's plan-time validators and the API simulator so that the two can
+// never disagree on what the Gcore API accepts. It knows nothing of Terraform.
+package purgerules
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode"
+)
+
+// CheckURL returns nil when s can be sent in a purge by URL: a path that
+// starts with "/", with no scheme or host, no whitespace and no control
+// characters. A query string is part of the cached object's key and is kept.
+func CheckURL(s string) error {
+	return checkPath(s)
+}
+
+// CheckPattern returns nil when s can be sent in a purge by pattern: the rules
+// of CheckURL, and "*" only as the last character.
+func CheckPattern(s string) error {
+	if err := checkPath(s); err != nil {
+		return err
+	}
+	if i := strings.IndexByte(s, '*'); i >= 0 && i != len(s)-1 {
+		return fmt.Errorf("%q has a \"*\" before its end: the API allows the wildcard only as the last character, as in %q", s, s[:i+1])
+	}
+	return nil
+}
+
+func checkPath(s string) error {
+	if s == "" {
+		return fmt.Errorf("an empty string is not a path: write a path that starts with \"/\", such as \"/index.html\"")
+	}
+	if path, ok := pathOfAbsoluteURL(s); ok {
+		return fmt.Errorf("%q includes a scheme or host: write only the path, %q", s, path)
+	}
+	if !strings.HasPrefix(s, "/") {
+		return fmt.Errorf("%q does not start with \"/\": write the path from the root of the CDN resource, such as %q", s, "/"+s)
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return fmt.Errorf("%q contains whitespace or a control character (%U): percent-encode it, e.g. a space as %%20", s, r)
+		}
+	}
+	return nil
+}
+
+// pathOfAbsoluteURL recognises "https://host/p", "http://host/p" and
+// "//host/p" and returns the path (with query) the user meant.
+func pathOfAbsoluteURL(s string) (string, bool) {
+	if !strings.HasPrefix(s, "//") && !strings.Contains(s, "://") {
+		return "", false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "", false
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	if u.RawQuery != "" {
+		path += "?" + u.RawQuery
+	}
+	return path, true
+}
