@@ -1,0 +1,251 @@
+package gcoreapi_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
+)
+
+const testKey = "key$with-dollar"
+
+// wire records what the client put on the wire.
+type wire struct {
+	method, path, body string
+	header             http.Header
+}
+
+func serve(t *testing.T, status int, header http.Header, body string) (*gcoreapi.Client, *wire) {
+	t.Helper()
+	var got wire
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got = wire{r.Method, r.URL.Path, string(b), r.Header.Clone()}
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := gcoreapi.New(gcoreapi.Config{BaseURL: srv.URL + "/", APIKey: testKey, UserAgent: "terraform-provider-gcore/1.2.3 terraform/1.8.5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, &got
+}
+
+func TestPurgeSendsTheContractsBodies(t *testing.T) {
+	cases := []struct {
+		purge gcoreapi.Purge
+		body  string
+	}{
+		{gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a.js", "/b.css?v=2"}}, `{"urls":["/a.js","/b.css?v=2"]}`},
+		{gcoreapi.Purge{Type: gcoreapi.PurgeByPattern, Items: []string{"/img/*"}}, `{"paths":["/img/*"]}`},
+		{gcoreapi.Purge{Type: gcoreapi.PurgeAll}, `{"paths":[]}`},
+		{gcoreapi.Purge{Type: gcoreapi.PurgeAll, Items: []string{"/ignored"}}, `{"paths":[]}`},
+	}
+	for _, c := range cases {
+		client, got := serve(t, http.StatusCreated, nil, "")
+		if err := client.Purge(context.Background(), 42, c.purge); err != nil {
+			t.Fatalf("%v: %v", c.purge, err)
+		}
+		if got.method != http.MethodPost || got.path != "/cdn/resources/42/purge" || got.body != c.body {
+			t.Errorf("%v: sent %s %s %s, want POST /cdn/resources/42/purge %s", c.purge, got.method, got.path, got.body, c.body)
+		}
+		for name, want := range map[string]string{
+			"Authorization": "APIKey " + testKey,
+			"Content-Type":  "application/json",
+			"User-Agent":    "terraform-provider-gcore/1.2.3 terraform/1.8.5",
+		} {
+			if g := got.header.Get(name); g != want {
+				t.Errorf("header %s = %q, want %q", name, g, want)
+			}
+		}
+	}
+}
+
+func TestErrorsAreTypedAndCarryTheAPIsMessage(t *testing.T) {
+	cases := []struct {
+		status  int
+		body    string
+		kind    error
+		message string
+	}{
+		{400, `{"errors":{"paths":["This field is required."]}}`, gcoreapi.ErrBadRequest, "400 Bad Request: paths: This field is required."},
+		{400, `{"errors":{"paths":["Expected a list of items but got type \"str\"."]}}`, gcoreapi.ErrBadRequest, `paths: Expected a list of items but got type "str".`},
+		{400, `{"errors":{"paths":["A path should start with /."]}}`, gcoreapi.ErrBadRequest, "paths: A path should start with /."},
+		{400, `{"errors":{"paths":{"10":["x"],"2":["This field may not be blank."]}}}`, gcoreapi.ErrBadRequest, "paths[2]: This field may not be blank.; paths[10]: x"},
+		{400, `{"message":"JSON parse error - Expecting ',' delimiter: line 3 column 33 (char 77)"}`, gcoreapi.ErrBadRequest, "JSON parse error - Expecting ',' delimiter"},
+		{401, `{"message":"Invalid authentication credentials."}`, gcoreapi.ErrUnauthorized, "401 Unauthorized: Invalid authentication credentials."},
+		{403, `{"message":"Forbidden."}`, gcoreapi.ErrForbidden, "403 Forbidden: Forbidden."},
+		{404, `{"message":"Not found."}`, gcoreapi.ErrNotFound, "404 Not Found: Not found."},
+		{429, ``, gcoreapi.ErrRateLimited, "the Gcore API answered 429 Too Many Requests"},
+		{502, `<html><body><h1>502 Bad Gateway</h1></body></html>`, gcoreapi.ErrServer, "502 Bad Gateway: (not JSON) <html><body><h1>502 Bad Gateway</h1></body></html>"},
+		{503, `{"unexpected":{"shape":true}}`, gcoreapi.ErrServer, `503 Service Unavailable: {"unexpected":{"shape":true}}`},
+		{500, `{"message":`, gcoreapi.ErrServer, `500 Internal Server Error: (not JSON) {"message":`},
+		{418, `teapot`, gcoreapi.ErrUnexpected, "418 I'm a teapot: (not JSON) teapot"},
+	}
+	for _, c := range cases {
+		client, _ := serve(t, c.status, nil, c.body)
+		err := client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
+		var apiErr *gcoreapi.Error
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != c.status {
+			t.Fatalf("%d: got %v, want *gcoreapi.Error", c.status, err)
+		}
+		if !errors.Is(err, c.kind) {
+			t.Errorf("%d: errors.Is(%v, %v) is false", c.status, err, c.kind)
+		}
+		if !strings.Contains(err.Error(), c.message) {
+			t.Errorf("%d: message %q does not contain %q", c.status, err, c.message)
+		}
+		if gcoreapi.IsTransient(err) != (c.status >= 500) {
+			t.Errorf("%d: IsTransient = %v", c.status, gcoreapi.IsTransient(err))
+		}
+	}
+}
+
+func TestLongNonJSONBodyIsCut(t *testing.T) {
+	msg := gcoreapi.DecodeErrorBody([]byte("<html>" + strings.Repeat("é", 500) + "</html>"))
+	if len(msg) > 260 || !strings.HasSuffix(msg, "…") || !strings.HasPrefix(msg, "(not JSON) <html>") {
+		t.Errorf("excerpt = %q", msg)
+	}
+	if got := gcoreapi.DecodeErrorBody(nil); got != "" {
+		t.Errorf("empty body decoded to %q", got)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	cases := map[string]struct {
+		delay time.Duration
+		ok    bool
+	}{
+		"":                              {0, false},
+		"7":                             {7 * time.Second, true},
+		"Wed, 25 Nov 2026 12:00:30 GMT": {30 * time.Second, true},
+		"Wed, 25 Nov 2026 11:59:00 GMT": {0, true},
+		"soon":                          {0, false},
+	}
+	for header, want := range cases {
+		h := http.Header{}
+		if header != "" {
+			h.Set("Retry-After", header)
+		}
+		client, _ := serve(t, 429, h, "")
+		err := client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
+		var apiErr *gcoreapi.Error
+		if !errors.As(err, &apiErr) {
+			t.Fatal(err)
+		}
+		delay, ok := apiErr.RetryAfter(now)
+		if delay != want.delay || ok != want.ok {
+			t.Errorf("Retry-After %q: got %v %v, want %v %v", header, delay, ok, want.delay, want.ok)
+		}
+	}
+}
+
+func TestTransportFailuresAreTransient(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Close() // nothing listens any more
+	client, err := gcoreapi.New(gcoreapi.Config{BaseURL: srv.URL, APIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
+	if err == nil || !gcoreapi.IsTransient(err) {
+		t.Errorf("connection refused: got %v, want a transient error", err)
+	}
+	if gcoreapi.IsTransient(context.Canceled) {
+		t.Error("a cancelled context must not be retried")
+	}
+}
+
+func TestParseBaseURL(t *testing.T) {
+	good := map[string]string{
+		"https://api.gcore.com":       "https://api.gcore.com",
+		"https://api.gcore.com/":      "https://api.gcore.com",
+		"http://127.0.0.1:8080/base/": "http://127.0.0.1:8080/base",
+	}
+	for in, want := range good {
+		u, err := gcoreapi.ParseBaseURL(in)
+		if err != nil || u.String() != want {
+			t.Errorf("ParseBaseURL(%q) = %v, %v; want %s", in, u, err, want)
+		}
+	}
+	for _, in := range []string{"", "api.gcore.com", "ftp://api.gcore.com", "https://", "/relative", "https://api.gcore.com?x=1", "https://user:pw@api.gcore.com"} {
+		if _, err := gcoreapi.ParseBaseURL(in); err == nil {
+			t.Errorf("ParseBaseURL(%q) accepted", in)
+		}
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	good := map[string]gcoreapi.Rate{
+		"1/m":  {Requests: 1, Window: time.Minute},
+		"2/s":  {Requests: 2, Window: time.Second},
+		"30/h": {Requests: 30, Window: time.Hour},
+		" 2/m": {Requests: 2, Window: time.Minute},
+	}
+	for in, want := range good {
+		got, err := gcoreapi.ParseRate(in)
+		if err != nil || got != want {
+			t.Errorf("ParseRate(%q) = %v, %v; want %v", in, got, err, want)
+		}
+		if got.String() != strings.TrimSpace(in) {
+			t.Errorf("Rate.String() = %q, want %q", got.String(), strings.TrimSpace(in))
+		}
+	}
+	for _, in := range []string{"", "2", "0/m", "-1/m", "2/d", "two/m", "2/", "/m", "1.5/m"} {
+		if _, err := gcoreapi.ParseRate(in); err == nil {
+			t.Errorf("ParseRate(%q) accepted", in)
+		}
+	}
+}
+
+// The simulator is the fake the provider's tests run against; the client
+// must work with it as with the real API.
+func TestClientAgainstSimulator(t *testing.T) {
+	sim, err := simulator.Start(simulator.Config{APIKeys: []string{testKey}, Limits: gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "5/m"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	client, err := gcoreapi.New(gcoreapi.Config{BaseURL: sim.URL, APIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	limits, err := client.AccountLimits(ctx)
+	if err != nil || limits.PurgeByURLsRequestLimit != "5/m" || limits.PurgeRequestLimit != "1/m" {
+		t.Errorf("AccountLimits = %+v, %v", limits, err)
+	}
+	if err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a.js"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.Purges(); len(got) != 1 || got[0].ResourceID != 7 || got[0].Type != gcoreapi.PurgeByURL || got[0].Items[0] != "/a.js" {
+		t.Errorf("simulator recorded %+v", got)
+	}
+	if err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); !errors.Is(err, gcoreapi.ErrRateLimited) {
+		t.Errorf("second purge-all within a minute: got %v, want ErrRateLimited", err)
+	}
+	if err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeByPattern, Items: []string{"img/*"}}); !errors.Is(err, gcoreapi.ErrBadRequest) ||
+		!strings.Contains(err.Error(), "A path should start with /.") {
+		t.Errorf("bad pattern: got %v", err)
+	}
+	wrong, _ := gcoreapi.New(gcoreapi.Config{BaseURL: sim.URL, APIKey: "wrong"})
+	if err := wrong.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); !errors.Is(err, gcoreapi.ErrUnauthorized) {
+		t.Errorf("wrong key: got %v, want ErrUnauthorized", err)
+	}
+}

@@ -1,0 +1,192 @@
+// Package provider is the Terraform glue of the gcore provider: its schema,
+// configuration and the gcore_cdn_purge resource. Talking to the API and
+// scheduling purges live in packages of their own.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+)
+
+// RegistryAddress is where users find the provider: source = "gcore-purge/gcore".
+const RegistryAddress = "registry.terraform.io/gcore-purge/gcore"
+
+// Environment variables read when the matching attribute is not set; the same
+// names Gcore's own SDK and provider use.
+const (
+	envAPIKey  = "GCORE_API_KEY"
+	envBaseURL = "GCORE_BASE_URL"
+)
+
+var _ provider.Provider = (*gcoreProvider)(nil)
+
+type gcoreProvider struct {
+	version string
+	// httpClient carries every API request; nil means a default client. Tests
+	// inject a recording or replaying client here, never through the schema.
+	httpClient *http.Client
+}
+
+// New returns the provider factory that main serves.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &gcoreProvider{version: version}
+	}
+}
+
+type providerModel struct {
+	APIKey  types.String `tfsdk:"api_key"`
+	BaseURL types.String `tfsdk:"base_url"`
+}
+
+func (p *gcoreProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "gcore"
+	resp.Version = p.version
+}
+
+func (p *gcoreProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Purges Gcore CDN caches from Terraform. Works beside Gcore's official `G-Core/gcore` provider.",
+		Attributes: map[string]schema.Attribute{
+			"api_key": schema.StringAttribute{
+				MarkdownDescription: "Gcore API key (permanent API token). Falls back to the `" + envAPIKey + "` environment variable. " +
+					"Only needed when a purge is sent: a configuration validates without it.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"base_url": schema.StringAttribute{
+				MarkdownDescription: "Base URL of the Gcore API. Falls back to the `" + envBaseURL + "` environment variable, then to `" +
+					gcoreapi.DefaultBaseURL + "`. Must be an absolute http(s) URL; a trailing slash is fine.",
+				Optional:   true,
+				Validators: []validator.String{baseURLValidator{}},
+			},
+		},
+	}
+}
+
+func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var config providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if config.APIKey.IsUnknown() || config.BaseURL.IsUnknown() {
+		// Known only after other resources are applied; Terraform configures the
+		// provider again, with known values, before any purge is sent.
+		return
+	}
+
+	baseURL := settingWithFallback(config.BaseURL, envBaseURL, gcoreapi.DefaultBaseURL)
+	apiKey := settingWithFallback(config.APIKey, envAPIKey, "")
+
+	client, err := gcoreapi.New(gcoreapi.Config{
+		BaseURL:    baseURL,
+		APIKey:     apiKey,
+		UserAgent:  fmt.Sprintf("terraform-provider-gcore/%s terraform/%s", p.version, req.TerraformVersion),
+		HTTPClient: p.httpClient,
+	})
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid Gcore API base URL",
+			fmt.Sprintf("%s. Set base_url (or %s) to an absolute http(s) URL such as %s, or leave both unset.", err, envBaseURL, gcoreapi.DefaultBaseURL))
+		return
+	}
+
+	data := newProviderData(client, apiKey)
+	tflog.Info(data.mask(ctx), "configured the Gcore API client", map[string]any{"base_url": baseURL, "api_key_set": apiKey != ""})
+	resp.ResourceData = data
+}
+
+// settingWithFallback returns the attribute when set, else the environment
+// variable when set, else def.
+func settingWithFallback(attr types.String, env, def string) string {
+	if !attr.IsNull() {
+		return attr.ValueString()
+	}
+	if v := os.Getenv(env); v != "" {
+		return v
+	}
+	return def
+}
+
+// providerData is what Configure hands to the resource: one API client and
+// the key, so that the key can be masked in every log line.
+type providerData struct {
+	client *gcoreapi.Client
+	apiKey string
+}
+
+func newProviderData(client *gcoreapi.Client, apiKey string) *providerData {
+	return &providerData{client: client, apiKey: apiKey}
+}
+
+// mask returns ctx with the API key masked in every tflog message and field,
+// so that no log line can leak it.
+func (d *providerData) mask(ctx context.Context) context.Context {
+	if d.apiKey == "" {
+		return ctx
+	}
+	ctx = tflog.MaskMessageStrings(ctx, d.apiKey)
+	return tflog.MaskAllFieldValuesStrings(ctx, d.apiKey)
+}
+
+// requireAPIKey explains, at the moment a purge needs it, how to give the key.
+func (d *providerData) requireAPIKey() diag.Diagnostics {
+	var diags diag.Diagnostics
+	if d.apiKey == "" {
+		diags.AddError("Missing Gcore API key",
+			"A purge needs a Gcore API key. Set api_key in the provider \"gcore\" block, or set the "+envAPIKey+
+				" environment variable. Create a permanent API token in the Gcore Customer Portal (Profile > API tokens).")
+	}
+	return diags
+}
+
+func (p *gcoreProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{newCDNPurgeResource}
+}
+
+func (p *gcoreProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return nil
+}
+
+// baseURLValidator rejects a base_url that is not an absolute http(s) URL, at
+// plan time, with the attribute named.
+type baseURLValidator struct{}
+
+func (baseURLValidator) Description(context.Context) string {
+	return "must be an absolute http(s) URL, such as " + gcoreapi.DefaultBaseURL
+}
+
+func (v baseURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v baseURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := gcoreapi.ParseBaseURL(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Gcore API base URL",
+			fmt.Sprintf("%s. Use an absolute http(s) URL such as %s, or remove base_url to use it.", err, gcoreapi.DefaultBaseURL))
+	}
+}
+
+// purge sends one purge and returns when the API accepted it.
+func (d *providerData) purge(ctx context.Context, resourceID int64, p gcoreapi.Purge) (time.Time, error) {
+	if err := d.client.Purge(ctx, resourceID, p); err != nil {
+		return time.Time{}, err
+	}
+	return time.Now(), nil
+}

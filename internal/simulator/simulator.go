@@ -1,0 +1,440 @@
+// Package simulator is an in-memory fake of the Gcore CDN purge API, for
+// tests and demos. It answers POST /cdn/resources/{id}/purge and
+// GET /cdn/clients/me/limits as the contract in shared/api documents them:
+// the same authentication, the same 400 bodies byte for byte, and the same
+// per-resource, per-type sliding-window rate limits. Faults (errors, delays,
+// dropped connections) can be queued to test a client's resilience, and every
+// request is recorded for assertions. It knows nothing of Terraform.
+package simulator
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+)
+
+// Config describes the account the simulator plays.
+type Config struct {
+	// APIKeys are the accepted keys, sent as "Authorization: APIKey <key>".
+	// When empty, any non-empty key is accepted.
+	APIKeys []string
+	// ForbiddenKeys authenticate but lack permission: every call answers 403.
+	ForbiddenKeys []string
+	// Resources are the CDN resource IDs that exist; nil means every positive
+	// ID exists.
+	Resources []int64
+	// Limits are the account's limits; a zero field takes the documented
+	// default (1/m, 2/m, 100 URLs, 10 patterns).
+	Limits gcoreapi.AccountLimits
+	// RetryAfter adds a Retry-After header (whole seconds, rounded up) to 429
+	// answers. The real API does not document one, so it is off by default.
+	RetryAfter bool
+	// Now is the clock of the rate limits; nil means time.Now.
+	Now func() time.Time
+}
+
+// Purge is a purge the simulator accepted (answered 201).
+type Purge struct {
+	ResourceID int64
+	Type       gcoreapi.PurgeType
+	Items      []string
+	At         time.Time
+}
+
+// Request is a request the simulator received, with the status it answered:
+// 0 when it answered nothing (a dropped connection, or a client that gave up
+// during a delay). Headers are not kept, so no API key is ever stored.
+type Request struct {
+	Method  string
+	Path    string
+	Body    string
+	Status  int
+	At      time.Time
+	Dropped bool
+}
+
+// Simulator is an http.Handler playing the Gcore CDN purge API. It is safe
+// for concurrent use.
+type Simulator struct {
+	now        func() time.Time
+	keys       map[string]bool
+	forbidden  map[string]bool
+	resources  map[int64]bool // nil: every positive ID exists
+	retryAfter bool
+
+	mu          sync.Mutex
+	limits      limits
+	purges      []Purge
+	requests    []*Request
+	windows     map[windowKey][]time.Time
+	faults      []*queuedFault
+	rateLimited int
+}
+
+// limits are the effective account limits and the rates parsed from them.
+type limits struct {
+	account gcoreapi.AccountLimits
+	all     gcoreapi.Rate // purge by pattern and purge all, each its own window
+	urls    gcoreapi.Rate
+}
+
+// windowKey names one sliding window: the API limits each purge type of each
+// CDN resource separately.
+type windowKey struct {
+	resourceID int64
+	purgeType  gcoreapi.PurgeType
+}
+
+const (
+	limitsPath = "/cdn/clients/me/limits"
+	// maxBody bounds a request body: real purge bodies are a few kilobytes.
+	maxBody = 1 << 20
+)
+
+// New returns a simulator, or an error when cfg.Limits cannot be read.
+func New(cfg Config) (*Simulator, error) {
+	lim, err := effectiveLimits(cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	s := &Simulator{
+		now:        cfg.Now,
+		keys:       set(cfg.APIKeys),
+		forbidden:  set(cfg.ForbiddenKeys),
+		retryAfter: cfg.RetryAfter,
+		limits:     lim,
+		windows:    map[windowKey][]time.Time{},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if cfg.Resources != nil {
+		s.resources = map[int64]bool{}
+		for _, id := range cfg.Resources {
+			s.resources[id] = true
+		}
+	}
+	return s, nil
+}
+
+func set(keys []string) map[string]bool {
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
+}
+
+// effectiveLimits fills the documented defaults into l and parses its rates.
+func effectiveLimits(l gcoreapi.AccountLimits) (limits, error) {
+	l.PurgeRequestLimit = cmp.Or(l.PurgeRequestLimit, "1/m")
+	l.PurgeByURLsRequestLimit = cmp.Or(l.PurgeByURLsRequestLimit, "2/m")
+	l.PrefetchRequestLimit = cmp.Or(l.PrefetchRequestLimit, "1/m")
+	l.PurgeMaxURLsLimit = cmp.Or(l.PurgeMaxURLsLimit, gcoreapi.MaxURLsPerRequest)
+	l.PurgePatternLimit = cmp.Or(l.PurgePatternLimit, gcoreapi.MaxPatternsPerRequest)
+	l.PrefetchPatternLimit = cmp.Or(l.PrefetchPatternLimit, 100)
+	if l.PurgeMaxURLsLimit < 0 || l.PurgePatternLimit < 0 || l.PrefetchPatternLimit < 0 {
+		return limits{}, errors.New("simulator: item limits must not be negative")
+	}
+	all, err := gcoreapi.ParseRate(l.PurgeRequestLimit)
+	if err != nil {
+		return limits{}, fmt.Errorf("simulator: purge_request_limit: %w", err)
+	}
+	urls, err := gcoreapi.ParseRate(l.PurgeByURLsRequestLimit)
+	if err != nil {
+		return limits{}, fmt.Errorf("simulator: purge_by_urls_request_limit: %w", err)
+	}
+	if _, err := gcoreapi.ParseRate(l.PrefetchRequestLimit); err != nil {
+		return limits{}, fmt.Errorf("simulator: prefetch_request_limit: %w", err)
+	}
+	return limits{account: l, all: all, urls: urls}, nil
+}
+
+// SetLimits changes the account's limits from now on; purges already
+// accepted stay in their windows.
+func (s *Simulator) SetLimits(l gcoreapi.AccountLimits) error {
+	lim, err := effectiveLimits(l)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limits = lim
+	return nil
+}
+
+// Reset forgets purges, requests, rate-limit windows and queued faults. The
+// configuration and limits stay.
+func (s *Simulator) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.purges = nil
+	s.requests = nil
+	s.windows = map[windowKey][]time.Time{}
+	s.faults = nil
+	s.rateLimited = 0
+}
+
+// Purges returns the accepted purges in arrival order.
+func (s *Simulator) Purges() []Purge {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Purge, len(s.purges))
+	for i, p := range s.purges {
+		p.Items = slices.Clone(p.Items)
+		out[i] = p
+	}
+	return out
+}
+
+// Requests returns every request received on the API's paths, in arrival
+// order. Requests to the control endpoints (/_simulator/...) are not listed:
+// they observe the simulator rather than use it.
+func (s *Simulator) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = *r
+	}
+	return out
+}
+
+// RateLimited returns how many 429 answers the simulator gave.
+func (s *Simulator) RateLimited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rateLimited
+}
+
+// ServeHTTP answers one request: a queued fault first, then the API itself.
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, controlPrefix) {
+		s.serveControl(w, r)
+		return
+	}
+	body, tooLarge := readBody(w, r)
+	rec := s.record(r, body)
+	fault, faulted := s.takeFault(r)
+	if faulted && s.applyFault(w, r, fault, rec) {
+		return
+	}
+	a := message(http.StatusRequestEntityTooLarge, "Request body is too large.")
+	if !tooLarge {
+		a = s.handle(r, body)
+	}
+	if faulted {
+		a.header = mergeHeaders(fault.Header, a.header)
+	}
+	s.reply(w, rec, a)
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) (body []byte, tooLarge bool) {
+	if r.Body == nil {
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var maxErr *http.MaxBytesError
+	return body, errors.As(err, &maxErr)
+}
+
+// record notes a request on arrival, so that Requests lists them in that
+// order; its status is filled in when answered.
+func (s *Simulator) record(r *http.Request, body []byte) *Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec := &Request{Method: r.Method, Path: r.URL.Path, Body: string(body), At: s.now()}
+	s.requests = append(s.requests, rec)
+	return rec
+}
+
+// finish stores the outcome of a request before the client can see it, so
+// that a test reading Requests after its call returns sees the status.
+func (s *Simulator) finish(rec *Request, status int, dropped bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec.Status, rec.Dropped = status, dropped
+	if status == http.StatusTooManyRequests {
+		s.rateLimited++
+	}
+}
+
+// answer is a response to write.
+type answer struct {
+	status int
+	body   []byte
+	header http.Header
+}
+
+// message is the API's usual error form, {"message": "..."}.
+func message(status int, msg string) answer {
+	return answer{status: status, body: []byte(`{"message":` + jsonString(msg) + `}`)}
+}
+
+func notFound() answer { return message(http.StatusNotFound, "Not found.") }
+
+func methodNotAllowed(method, allow string) answer {
+	a := message(http.StatusMethodNotAllowed, fmt.Sprintf("Method %q not allowed.", method))
+	a.header = http.Header{"Allow": {allow}}
+	return a
+}
+
+func (s *Simulator) reply(w http.ResponseWriter, rec *Request, a answer) {
+	s.finish(rec, a.status, false)
+	for k, vs := range a.header {
+		w.Header()[k] = slices.Clone(vs)
+	}
+	if len(a.body) > 0 && w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", contentType(a.body))
+	}
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body) // a client that went away is not the simulator's problem
+}
+
+func contentType(body []byte) string {
+	if json.Valid(body) {
+		return "application/json"
+	}
+	return http.DetectContentType(body)
+}
+
+// mergeHeaders returns base with extra's values added, for a fault that only
+// decorates a normal answer (e.g. with Retry-After).
+func mergeHeaders(extra, base http.Header) http.Header {
+	out := base.Clone()
+	if out == nil {
+		out = http.Header{}
+	}
+	for k, vs := range extra {
+		out[k] = append(out[k], vs...)
+	}
+	return out
+}
+
+func (s *Simulator) handle(r *http.Request, body []byte) answer {
+	if r.URL.Path == limitsPath {
+		return s.serveLimits(r)
+	}
+	if id, ok := purgeResourceID(r.URL.Path); ok {
+		return s.servePurge(r, id, body)
+	}
+	return notFound()
+}
+
+// purgeResourceID reads {id} from /cdn/resources/{id}/purge. An ID that is
+// not a positive integer does not match the route at all, as on the API.
+func purgeResourceID(path string) (int64, bool) {
+	rest, ok := strings.CutPrefix(path, "/cdn/resources/")
+	if !ok {
+		return 0, false
+	}
+	digits, ok := strings.CutSuffix(rest, "/purge")
+	if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(digits, 10, 64)
+	return id, err == nil && id > 0
+}
+
+func (s *Simulator) serveLimits(r *http.Request) answer {
+	if a, ok := s.authorize(r); !ok {
+		return a
+	}
+	if r.Method != http.MethodGet {
+		return methodNotAllowed(r.Method, http.MethodGet)
+	}
+	s.mu.Lock()
+	body, err := json.Marshal(s.limits.account)
+	s.mu.Unlock()
+	if err != nil {
+		return message(http.StatusInternalServerError, err.Error())
+	}
+	return answer{status: http.StatusOK, body: body}
+}
+
+// servePurge checks a purge in the API's order: authentication, permission,
+// resource, body, rate limit. The lock is held throughout so that two
+// concurrent purges cannot both take the last place in a window.
+func (s *Simulator) servePurge(r *http.Request, id int64, body []byte) answer {
+	if a, ok := s.authorize(r); !ok {
+		return a
+	}
+	if r.Method != http.MethodPost {
+		return methodNotAllowed(r.Method, http.MethodPost)
+	}
+	if s.resources != nil && !s.resources[id] {
+		return notFound()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, bad := parsePurge(body, s.limits.account.PurgeMaxURLsLimit, s.limits.account.PurgePatternLimit)
+	if bad != nil {
+		return answer{status: http.StatusBadRequest, body: bad}
+	}
+	now := s.now()
+	key := windowKey{id, p.Type}
+	if wait, ok := s.admit(key, now); !ok {
+		return s.tooManyRequests(wait)
+	}
+	s.windows[key] = append(s.windows[key], now)
+	s.purges = append(s.purges, Purge{ResourceID: id, Type: p.Type, Items: p.Items, At: now})
+	return answer{status: http.StatusCreated}
+}
+
+// authorize checks "Authorization: APIKey <key>" (the scheme word in any
+// case, one space) and the key's permission.
+func (s *Simulator) authorize(r *http.Request) (answer, bool) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		return message(http.StatusUnauthorized, "Authentication credentials were not provided."), false
+	}
+	scheme, key, _ := strings.Cut(header, " ")
+	valid := strings.EqualFold(scheme, "APIKey") && key != "" && strings.TrimSpace(key) == key
+	switch {
+	case valid && s.forbidden[key]:
+		return message(http.StatusForbidden, "You do not have permission to perform this action."), false
+	case !valid || (len(s.keys) > 0 && !s.keys[key]):
+		return message(http.StatusUnauthorized, "Invalid authentication credentials."), false
+	}
+	return answer{}, true
+}
+
+// admit reports whether one more purge fits the window of key at now and,
+// when it does not, how long until it would. A purge counts while
+// At > now-window; only accepted purges are in a window.
+func (s *Simulator) admit(key windowKey, now time.Time) (time.Duration, bool) {
+	rate := s.limits.urls
+	if key.purgeType != gcoreapi.PurgeByURL {
+		rate = s.limits.all
+	}
+	start := now.Add(-rate.Window)
+	inWindow := slices.DeleteFunc(s.windows[key], func(at time.Time) bool { return !at.After(start) })
+	s.windows[key] = inWindow
+	if len(inWindow) < rate.Requests {
+		return 0, true
+	}
+	sorted := slices.SortedFunc(slices.Values(inWindow), time.Time.Compare)
+	// Room appears when enough of the oldest purges have left the window.
+	return sorted[len(sorted)-rate.Requests].Add(rate.Window).Sub(now), false
+}
+
+// tooManyRequests is the API's 429: no body, and no Retry-After unless the
+// configuration asks for one.
+func (s *Simulator) tooManyRequests(wait time.Duration) answer {
+	a := answer{status: http.StatusTooManyRequests}
+	if s.retryAfter {
+		secs := (wait + time.Second - 1) / time.Second
+		a.header = http.Header{"Retry-After": {strconv.FormatInt(int64(max(secs, 1)), 10)}}
+	}
+	return a
+}
