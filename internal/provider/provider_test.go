@@ -48,22 +48,21 @@ const testResourceID = 100200
 const simulatorKey = "sim-key$0123456789abcdef"
 
 func TestMain(m *testing.M) {
-	// A user's own CLI configuration (plugin caches, dev_overrides, credentials)
-	// must not change what the tests see.
-	if os.Getenv("TF_CLI_CONFIG_FILE") == "" {
-		dir, err := os.MkdirTemp("", "gcore-tf-cli-config")
-		if err != nil {
-			panic(err)
-		}
-		empty := filepath.Join(dir, "empty.tfrc")
-		if err := os.WriteFile(empty, nil, 0o600); err != nil {
-			panic(err)
-		}
-		os.Setenv("TF_CLI_CONFIG_FILE", empty)
-		defer os.RemoveAll(dir)
+	// An empty CLI configuration: a user's own (plugin caches, dev_overrides,
+	// credentials), or a TF_CLI_CONFIG_FILE naming a missing file, must not
+	// change what the tests see.
+	dir, err := os.MkdirTemp("", "gcore-tf-cli-config")
+	if err != nil {
+		panic(err)
 	}
+	empty := filepath.Join(dir, "empty.tfrc")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		panic(err)
+	}
+	os.Setenv("TF_CLI_CONFIG_FILE", empty)
 	os.Setenv("CHECKPOINT_DISABLE", "1")
 	code := m.Run()
+	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
@@ -313,4 +312,44 @@ func (h *harness) checkPurges(want ...string) resource.TestCheckFunc {
 		}
 		return nil
 	}
+}
+
+// TestAccProvider_attributesOverEnvironment: api_key and base_url in the
+// provider block win over the environment; a trailing slash is fine.
+func TestAccProvider_attributesOverEnvironment(t *testing.T) {
+	h := newHarness(t, simulatorOnly())
+	baseURL := os.Getenv("GCORE_BASE_URL")
+	t.Setenv("GCORE_API_KEY", "environment-key")
+	t.Setenv("GCORE_BASE_URL", "http://environment.invalid")
+	config := fmt.Sprintf("provider \"gcore\" {\n  api_key  = %q\n  base_url = %q\n}\n", simulatorKey, baseURL+"/") +
+		h.purgeConfig(`purge_all = true`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: h.factories,
+		Steps:                    []resource.TestStep{{Config: config}},
+	})
+	h.expectPurges("POST " + h.purgePath() + ` {"paths":[]}`)
+	for _, r := range h.sent {
+		if got := r.Header.Get("Authorization"); got != "APIKey "+simulatorKey {
+			h.t.Errorf("%s %s: Authorization is not the provider block's key", r.Method, r.Path)
+		}
+	}
+}
+
+func TestAccProvider_invalidBaseURL(t *testing.T) {
+	h := newHarness(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: h.factories,
+		Steps: []resource.TestStep{
+			{
+				Config:      "provider \"gcore\" {\n  base_url = \"api.gcore.com\"\n}\n" + h.purgeConfig(`purge_all = true`),
+				ExpectError: regexp.MustCompile(`(?s)Invalid Gcore API base URL.*base_url.*not an absolute http\(s\) URL`),
+			},
+			{
+				PreConfig:   func() { os.Setenv("GCORE_BASE_URL", "ftp://api.gcore.com") },
+				Config:      h.purgeConfig(`purge_all = true`),
+				ExpectError: regexp.MustCompile(`(?s)Invalid Gcore API base URL.*GCORE_BASE_URL`),
+			},
+		},
+	})
+	h.expectPurges()
 }

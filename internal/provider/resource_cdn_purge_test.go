@@ -189,7 +189,7 @@ func TestAccCDNPurge_validation(t *testing.T) {
 		{`purge_all = false`, `(?s)purge_all.*must be "true"`},
 		{`urls = ["/a.js"]
   paths = ["/img/*"]`, `(?s)Invalid Attribute Combination.*urls.*paths.*purge_all`},
-		{``, `(?s)Invalid Attribute Combination.*urls.*paths.*purge_all`},
+		{``, `(?s)Missing Attribute Configuration.*Exactly one of these attributes must be configured: \[urls,paths,purge_all\]`},
 	}
 	var steps []resource.TestStep
 	for _, c := range cases {

@@ -289,8 +289,13 @@ func methodNotAllowed(method, allow string) answer {
 	return a
 }
 
+// reply records the answer to rec, then writes it.
 func (s *Simulator) reply(w http.ResponseWriter, rec *Request, a answer) {
 	s.finish(rec, a.status, false)
+	writeAnswer(w, a)
+}
+
+func writeAnswer(w http.ResponseWriter, a answer) {
 	for k, vs := range a.header {
 		w.Header()[k] = slices.Clone(vs)
 	}

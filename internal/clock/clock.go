@@ -1,0 +1,40 @@
+// Package clock lets code that waits be driven by tests. Production code uses
+// Real; tests use a Fake, move its time by hand and wait until the code under
+// test is blocked on a timer before doing so, so that nothing sleeps for real
+// and every run takes the same path.
+package clock
+
+import "time"
+
+// Clock tells the time and makes timers.
+type Clock interface {
+	Now() time.Time
+	// NewTimer returns a timer whose channel receives once, d from now; at
+	// once when d <= 0. A Fake counts the timer as a waiter until it fires
+	// or is stopped, which is how tests know that a goroutine is blocked.
+	NewTimer(d time.Duration) Timer
+}
+
+// Timer is a one-shot timer, like *time.Timer.
+type Timer interface {
+	// C is the channel on which the timer sends its time when it fires.
+	C() <-chan time.Time
+	// Stop prevents the timer from firing. It reports whether it did so,
+	// false when the timer had already fired or been stopped.
+	Stop() bool
+}
+
+// Real returns the system clock.
+func Real() Clock { return realClock{} }
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) NewTimer(d time.Duration) Timer { return realTimer{time.NewTimer(d)} }
+
+type realTimer struct{ t *time.Timer }
+
+func (r realTimer) C() <-chan time.Time { return r.t.C }
+
+func (r realTimer) Stop() bool { return r.t.Stop() }

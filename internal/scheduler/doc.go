@@ -1,0 +1,68 @@
+// Package scheduler is the engine behind every purge of one provider
+// instance. It queues purge jobs per CDN resource and purge type, merges the
+// jobs that wait together into as few API requests as the limits allow, and
+// sends each request only when the rate limit has room for it, so that the
+// provider alone never provokes a 429. It knows nothing of Terraform.
+//
+// # Queues and workers
+//
+// Each (CDN resource, purge type) pair has a queue. The first job to reach an
+// idle queue starts its worker, a goroutine that waits for the gather window
+// (so that jobs started together share a request) and for room in the rate
+// window, sends one request carrying as many waiting items as one request
+// may hold, and repeats until the queue is empty; then it ends. A worker
+// sends one request at a time and retries it in place.
+//
+// # Rate windows
+//
+// Each queue has its own sliding window: at most Rate.Requests requests in
+// any span of Rate.Window plus a skew margin. The margin absorbs clock skew
+// and bucket rounding on the API's side; by default it is 1% of the window,
+// at least 50ms and at most 2s (600ms for N/m, 2s for N/h, 50ms for N/s).
+//
+// A request occupies the window from the moment it is sent: its worker sends
+// nothing else until it is answered. Once answered it is recorded at the time
+// of the answer, the latest moment at which the API may have counted it, so
+// a slow answer pushes the next request back by as much. Requests that failed
+// with a 5xx, a transport error or an attempt timeout stay counted, since the
+// API may have counted them. A request answered 429 is not counted (the API
+// refused it); instead the queue is blocked until its Retry-After plus the
+// margin, or, without Retry-After, for one full window (period plus margin)
+// from the answer: another client is using the quota and how much it used
+// cannot be known.
+//
+// # Account limits
+//
+// The limits are read once per Scheduler, when the first job arrives, with
+// GET /cdn/clients/me/limits; each field that is missing or malformed, or all
+// of them when the call fails, falls back to the documented limits (by URL
+// 2/m, by pattern 1/m, purge all 1/m; 100 URLs and 10 patterns a request).
+// Pattern purges and purge-all both follow purge_request_limit but keep
+// separate windows.
+//
+// # Merging
+//
+// A request carries the items of the waiting jobs in the order the jobs
+// arrived, each item once, up to the per-request cap; what does not fit waits
+// for the next request. A purge-all also carries every URL and pattern job of
+// its CDN resource still waiting in a queue when it is built: they succeed
+// when it is accepted. A job succeeds when every request carrying its items
+// was accepted and fails with the error of the first one that failed; all the
+// jobs of a failed request get its error.
+//
+// # Failures
+//
+// A 429 is waited out as above and retried, however often: only the job's
+// deadline ends it. A 5xx, a transport error or an attempt timeout is retried
+// with capped exponential backoff (equal jitter: half the delay fixed, half
+// random), still within the window, up to Backoff.MaxAttempts attempts. Any
+// other error fails the request at once. A request whose jobs have all given
+// up is not retried.
+//
+// # Deadlines
+//
+// A job's context bounds it. When it ends, the job leaves its queue at once
+// (items only it asked for are not sent) and Purge returns a *TimeoutError.
+// Requests are sent with a context of their own, bounded by the attempt
+// timeout, so one job giving up never cancels a request other jobs share.
+package scheduler

@@ -1,0 +1,106 @@
+package simulator
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+)
+
+// controlPrefix is where scripts and other processes inspect and reset the
+// simulator. It needs no key, so it answers loopback clients only.
+const controlPrefix = "/_simulator/"
+
+type purgeJSON struct {
+	ResourceID int64    `json:"resource_id"`
+	Type       string   `json:"type"`
+	Items      []string `json:"items"`
+	At         string   `json:"at"`
+}
+
+type requestJSON struct {
+	Method  string `json:"method"`
+	Path    string `json:"path"`
+	Body    string `json:"body"`
+	Status  int    `json:"status"`
+	At      string `json:"at"`
+	Dropped bool   `json:"dropped"`
+}
+
+// wireType names a purge type by the body that asks for it.
+func wireType(t gcoreapi.PurgeType) string {
+	switch t {
+	case gcoreapi.PurgeByURL:
+		return "urls"
+	case gcoreapi.PurgeByPattern:
+		return "paths"
+	case gcoreapi.PurgeAll:
+		return "all"
+	default:
+		return t.String()
+	}
+}
+
+func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
+	if !fromLoopback(r) {
+		writeAnswer(w, message(http.StatusForbidden, "The simulator's control endpoints answer loopback clients only."))
+		return
+	}
+	route := map[string]struct {
+		method string
+		serve  func() answer
+	}{
+		controlPrefix + "purges":   {http.MethodGet, s.purgesAnswer},
+		controlPrefix + "requests": {http.MethodGet, s.requestsAnswer},
+		controlPrefix + "reset":    {http.MethodPost, func() answer { s.Reset(); return answer{status: http.StatusNoContent} }},
+	}[r.URL.Path]
+	switch {
+	case route.serve == nil:
+		writeAnswer(w, notFound())
+	case r.Method != route.method:
+		writeAnswer(w, methodNotAllowed(r.Method, route.method))
+	default:
+		writeAnswer(w, route.serve())
+	}
+}
+
+func fromLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (s *Simulator) purgesAnswer() answer {
+	purges := s.Purges()
+	out := make([]purgeJSON, len(purges))
+	for i, p := range purges {
+		items := p.Items
+		if items == nil {
+			items = []string{}
+		}
+		out[i] = purgeJSON{p.ResourceID, wireType(p.Type), items, p.At.Format(time.RFC3339Nano)}
+	}
+	return jsonAnswer(out)
+}
+
+func (s *Simulator) requestsAnswer() answer {
+	requests := s.Requests()
+	out := make([]requestJSON, len(requests))
+	for i, r := range requests {
+		out[i] = requestJSON{r.Method, r.Path, r.Body, r.Status, r.At.Format(time.RFC3339Nano), r.Dropped}
+	}
+	return jsonAnswer(out)
+}
+
+func jsonAnswer(v any) answer {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return message(http.StatusInternalServerError, err.Error())
+	}
+	return answer{status: http.StatusOK, body: body}
+}
