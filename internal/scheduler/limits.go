@@ -33,8 +33,8 @@ func (s sourced[T]) source() string {
 
 // limits are the limits in force for every CDN resource of the account.
 type limits struct {
-	byURL, byPattern, all  sourced[gcoreapi.Rate]
-	maxURLs, maxPatterns   sourced[int]
+	byURL, byPattern, all sourced[gcoreapi.Rate]
+	maxURLs, maxPatterns  sourced[int]
 }
 
 func (l limits) rate(t gcoreapi.PurgeType) sourced[gcoreapi.Rate] {

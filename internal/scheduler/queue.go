@@ -23,6 +23,9 @@ type queue struct {
 	window  window
 	jobs    []*job
 	running bool // its worker goroutine is alive
+	// gatherUntil is when the gather window started by the first job to
+	// reach the empty queue ends.
+	gatherUntil time.Time
 	// roomWait is when the worker expects room for its next request, while
 	// it waits for it; zero otherwise.
 	roomWait time.Time
@@ -78,8 +81,8 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// enqueue adds a job to its queue and starts the queue's worker if idle: the
-// gather window starts now.
+// enqueue adds a job to its queue, starting the gather window when the queue
+// was empty and the queue's worker when it had none.
 func (s *Scheduler) enqueue(ctx context.Context, key queueKey, items []string, progress Progress, start time.Time) *job {
 	s.mu.Lock()
 	defer s.unlock()
@@ -90,14 +93,17 @@ func (s *Scheduler) enqueue(ctx context.Context, key queueKey, items []string, p
 		done: make(chan struct{}), noted: make(chan struct{}, 1),
 	}
 	q := s.queue(key)
-	q.jobs = append(q.jobs, j)
 	now := s.clock.Now()
+	if len(q.jobs) == 0 {
+		q.gatherUntil = now.Add(s.opts.GatherWindow)
+	}
+	q.jobs = append(q.jobs, j)
 	if q.roomWait.After(now) {
 		j.note(s.roomWaitNote(q))
 	}
 	if !q.running {
 		q.running = true
-		go s.work(q, now.Add(s.opts.GatherWindow))
+		go s.work(q)
 	}
 	return j
 }
@@ -121,32 +127,36 @@ func (s *Scheduler) dequeue(j *job) {
 	q.poke()
 }
 
-// work is the worker of q: it sends requests until q is empty, the first
-// one not before gatherUntil.
-func (s *Scheduler) work(q *queue, gatherUntil time.Time) {
-	notBefore := gatherUntil
-	for s.awaitSlot(q, notBefore, q.retireIfIdle, true) {
+// work is the worker of q: it sends requests until q is empty.
+func (s *Scheduler) work(q *queue) {
+	for s.awaitSlot(q, nil, time.Time{}) {
 		if req := s.dispatch(q); req != nil {
 			s.deliver(q, req)
 		}
-		notBefore = time.Time{}
 	}
 }
 
-// awaitSlot blocks until notBefore has passed and q's window has room, and
-// reports true; or false as soon as gone, called under s.mu, reports that
-// nobody needs the slot. With announce, the jobs of q hear of waits for room.
-func (s *Scheduler) awaitSlot(q *queue, notBefore time.Time, gone func() bool, announce bool) bool {
+// awaitSlot blocks until q's window has room and reports true, or reports
+// false as soon as the slot is not needed. For a new request (retry nil) it
+// also waits for the gather window and tells the waiting jobs when they wait
+// for room; it is not needed once q is empty, and the worker then retires.
+// For a retry of a request, it waits for retryAt; it is not needed once all
+// the request's jobs gave up.
+func (s *Scheduler) awaitSlot(q *queue, retry *request, retryAt time.Time) bool {
 	for {
 		s.mu.Lock()
-		if gone() {
+		if retry == nil && q.retireIfIdle() || retry != nil && retry.abandoned() {
 			s.unlock()
 			return false
 		}
 		now := s.clock.Now()
 		room := q.window.nextRoom(now)
-		if announce && room.After(now) && room.After(notBefore) {
-			s.announceRoomWait(q, room)
+		notBefore := retryAt
+		if retry == nil {
+			notBefore = q.gatherUntil
+			if room.After(now) && room.After(notBefore) {
+				s.announceRoomWait(q, room)
+			}
 		}
 		at := later(room, notBefore)
 		s.unlock()
@@ -281,7 +291,7 @@ func (s *Scheduler) announceMerge(req *request) {
 		case j.key != req.key:
 			j.note(fmt.Sprintf("settled by purge-all request #%d", req.number))
 		case others > 0:
-			j.note(fmt.Sprintf("merged with %d other purges into request #%d", others, req.number))
+			j.note(fmt.Sprintf("merged with %s into request #%d", plural(others, "other purge"), req.number))
 		}
 	}
 	ids := make([]uint64, len(req.members))

@@ -157,7 +157,8 @@ type Job struct {
 
 // Result describes how a job was carried out.
 type Result struct {
-	// Requests is how many API requests carried the job's items.
+	// Requests is how many API requests carried the job's items; the retries
+	// of one request count once.
 	Requests int
 	// Merged is how many other jobs shared at least one of those requests.
 	Merged int
@@ -247,7 +248,8 @@ func (s *Scheduler) report(j *job) {
 
 // leave withdraws j, whose context ended, from its queue: the items only it
 // asked for will not be sent. Requests already carrying its items go on for
-// the other jobs they carry. A job that finished meanwhile keeps its outcome.
+// the other jobs they carry, unless none is left to wait for a retry. A job
+// that finished meanwhile keeps its outcome.
 func (s *Scheduler) leave(ctx context.Context, j *job) (Result, error) {
 	s.mu.Lock()
 	if j.finished {
@@ -260,6 +262,7 @@ func (s *Scheduler) leave(ctx context.Context, j *job) (Result, error) {
 	if j.queued {
 		s.dequeue(j)
 	}
+	s.queues[j.key].poke() // a retry it alone waited for is dropped at once
 	s.unlock()
 	return Result{}, s.timeoutError(ctx, j.key, j.start, sent)
 }

@@ -1,0 +1,131 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+)
+
+// deliver sends req until it is accepted, fails for good, or is abandoned by
+// all its jobs, and settles its jobs accordingly.
+func (s *Scheduler) deliver(q *queue, req *request) {
+	failures := 0
+	for {
+		err := s.send(q, req)
+		retryAt, retry := s.answered(q, req, err, &failures)
+		if !retry {
+			return
+		}
+		if !s.awaitSlot(q, req, retryAt) {
+			s.mu.Lock()
+			s.log(req.members[0].ctx, fmt.Sprintf("request #%d is not retried: every purge it carried has given up", req.number),
+				map[string]any{"request": req.number, "resource_id": req.key.resourceID})
+			s.unlock()
+			return
+		}
+	}
+}
+
+// send makes one attempt at req, with a context no job's end cancels.
+func (s *Scheduler) send(q *queue, req *request) error {
+	s.mu.Lock()
+	msg := fmt.Sprintf("sent request #%d (%s)", req.number, req.describe())
+	for _, j := range req.members {
+		j.note(msg)
+	}
+	ctx := context.WithoutCancel(req.members[0].ctx)
+	s.unlock()
+	purge := gcoreapi.Purge{Type: q.key.typ, Items: req.items}
+	return s.withAttemptTimeout(ctx, func(ctx context.Context) error {
+		return s.api.Purge(ctx, q.key.resourceID, purge)
+	})
+}
+
+// answered records the answer to one attempt at req in q's window and
+// decides what follows: retry (not before retryAt), or settle req's jobs.
+func (s *Scheduler) answered(q *queue, req *request, err error, failures *int) (retryAt time.Time, retry bool) {
+	s.mu.Lock()
+	defer s.unlock()
+	now := s.clock.Now()
+	if errors.Is(err, gcoreapi.ErrRateLimited) {
+		return s.rateLimited(q, req, err, now), true
+	}
+	q.window.record(now)
+	if err == nil {
+		s.settle(req, nil, now)
+		return time.Time{}, false
+	}
+	if gcoreapi.IsTransient(err) {
+		*failures++
+		if *failures < s.opts.Backoff.MaxAttempts {
+			return s.backOff(req, err, *failures, now), true
+		}
+	}
+	s.settle(req, requestError(req, err, *failures), now)
+	return time.Time{}, false
+}
+
+// rateLimited blocks q's window after a 429 and returns when to retry: after
+// Retry-After and the margin, or a full window from now without one.
+func (s *Scheduler) rateLimited(q *queue, req *request, err error, now time.Time) time.Time {
+	wait, source := q.window.span, "no Retry-After: a full window"
+	var apiErr *gcoreapi.Error
+	if errors.As(err, &apiErr) {
+		if delay, ok := apiErr.RetryAfter(now); ok {
+			wait, source = delay+q.window.margin, fmt.Sprintf("Retry-After %s plus margin", delay)
+		}
+	}
+	until := now.Add(wait)
+	q.window.block(until)
+	msg := fmt.Sprintf("rate limited by the API (another client may be purging this CDN resource); waiting until %s to retry request #%d",
+		clockTime(until), req.number)
+	s.notify(req, msg, map[string]any{"until": until, "wait": wait.String(), "wait_source": source})
+	return until
+}
+
+// backOff returns when to retry req after its n-th transient failure.
+func (s *Scheduler) backOff(req *request, err error, n int, now time.Time) time.Time {
+	at := now.Add(s.opts.Backoff.delay(n))
+	msg := fmt.Sprintf("request #%d failed (%v); retrying at %s (attempt %d of %d)",
+		req.number, err, clockTime(at), n+1, s.opts.Backoff.MaxAttempts)
+	s.notify(req, msg, map[string]any{"until": at, "error": err.Error(), "attempt": n + 1})
+	return at
+}
+
+// notify tells req's jobs msg and logs it with fields.
+func (s *Scheduler) notify(req *request, msg string, fields map[string]any) {
+	for _, j := range req.members {
+		j.note(msg)
+	}
+	fields["request"] = req.number
+	fields["resource_id"] = req.key.resourceID
+	fields["purge_type"] = req.key.typ.String()
+	s.log(req.members[0].ctx, fmt.Sprintf("%s of CDN resource %d: %s", req.key.typ, req.key.resourceID, msg), fields)
+}
+
+// settle passes the outcome of req to its jobs; a failed job also leaves its
+// queue, so that its remaining items are not sent.
+func (s *Scheduler) settle(req *request, err error, now time.Time) {
+	for _, j := range req.members {
+		for _, other := range req.members {
+			if other != j {
+				j.partners[other.seq] = true
+			}
+		}
+		if err != nil && j.queued {
+			s.dequeue(j)
+		}
+		j.settled(err, now)
+	}
+}
+
+func requestError(req *request, err error, failures int) error {
+	what := fmt.Sprintf("%s of CDN resource %d, request #%d", req.key.typ, req.key.resourceID, req.number)
+	if failures > 1 {
+		return fmt.Errorf("%s failed %d times, giving up: %w", what, failures, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

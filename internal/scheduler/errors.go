@@ -1,0 +1,94 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+)
+
+// TimeoutError is returned by Purge when the job's context ended before the
+// API accepted all its items. errors.Is matches context.DeadlineExceeded or
+// context.Canceled.
+type TimeoutError struct {
+	ResourceID int64
+	Type       gcoreapi.PurgeType
+	// Limit is the rate limit in force; zero if the account limits were
+	// still being read.
+	Limit            gcoreapi.Rate
+	LimitFromAccount bool
+	// Waited is the time from the call of Purge to the end of its context.
+	Waited time.Duration
+	// Timeout is the time the context's deadline allowed, when it had one.
+	Timeout time.Duration
+	// Cancelled is true when the context was cancelled rather than past its
+	// deadline.
+	Cancelled bool
+	// Sent is true when all the job's items had been sent: the purge may
+	// have happened, unconfirmed.
+	Sent bool
+	// Err is the context's error.
+	Err error
+}
+
+func (e *TimeoutError) Error() string {
+	subject := fmt.Sprintf("%s of CDN resource %d", e.Type, e.ResourceID)
+	if e.Cancelled {
+		waitedFor := "a slot"
+		if e.Sent {
+			waitedFor = "the API's answer"
+		}
+		return fmt.Sprintf("%s was cancelled after waiting %s for %s: %s",
+			subject, roundDuration(e.Waited), waitedFor, e.limitInForce())
+	}
+	outcome := "did not get a slot"
+	if e.Sent {
+		outcome = "was sent but not confirmed"
+	}
+	return fmt.Sprintf("%s %s within %s: %s, and the request waited %s; raise timeouts.create or purge fewer times",
+		subject, outcome, roundDuration(e.Timeout), e.limitInForce(), roundDuration(e.Waited))
+}
+
+func (e *TimeoutError) Unwrap() error { return e.Err }
+
+func (e *TimeoutError) limitInForce() string {
+	if e.Limit == (gcoreapi.Rate{}) {
+		return "the account limits were still being read"
+	}
+	source := "the documented default"
+	if e.LimitFromAccount {
+		source = "from the account"
+	}
+	return fmt.Sprintf("the limit in force is %s (%s)", e.Limit, source)
+}
+
+// roundDuration drops the noise of a measured duration.
+func roundDuration(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Millisecond)
+}
+
+// timeoutError describes a job of queue key, started at start, whose ctx
+// ended; sent tells whether all its items had been sent.
+func (s *Scheduler) timeoutError(ctx context.Context, key queueKey, start time.Time, sent bool) *TimeoutError {
+	e := &TimeoutError{
+		ResourceID: key.resourceID,
+		Type:       key.typ,
+		Waited:     s.clock.Now().Sub(start),
+		Cancelled:  ctx.Err() == context.Canceled,
+		Sent:       sent,
+		Err:        ctx.Err(),
+	}
+	e.Timeout = e.Waited
+	if deadline, ok := ctx.Deadline(); ok {
+		e.Timeout = deadline.Sub(start)
+	}
+	if s.limitsKnown() {
+		rate := s.limits.rate(key.typ)
+		e.Limit, e.LimitFromAccount = rate.value, rate.fromAccount
+	}
+	return e
+}

@@ -1,0 +1,707 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+)
+
+const (
+	gather = 200 * time.Millisecond
+	// minuteSpan is the window of an N/m limit with its default margin.
+	minuteSpan = time.Minute + 600*time.Millisecond
+)
+
+var (
+	byURL     = gcoreapi.PurgeByURL
+	byPattern = gcoreapi.PurgeByPattern
+	all       = gcoreapi.PurgeAll
+)
+
+// enqueue starts a job and waits until it is queued, so that jobs enqueued
+// one after the other arrive in that order.
+func (h *harness) enqueue(label string, job Job) *running {
+	h.t.Helper()
+	return h.enqueueCtx(context.Background(), label, job)
+}
+
+func (h *harness) enqueueCtx(ctx context.Context, label string, job Job) *running {
+	h.t.Helper()
+	before := h.s.queuedJobs()
+	r := h.startCtx(ctx, label, job)
+	h.waitQueued(before + 1)
+	return r
+}
+
+func assertCallTimes(t *testing.T, h *harness, want ...time.Duration) {
+	t.Helper()
+	if got := h.callTimes(); !slices.Equal(got, want) {
+		t.Fatalf("calls at %v, want %v", got, want)
+	}
+}
+
+func assertItems(t *testing.T, c call, want []string) {
+	t.Helper()
+	if !slices.Equal(c.purge.Items, want) {
+		t.Fatalf("call at %s carried %v, want %v", c.at, c.purge.Items, want)
+	}
+}
+
+func assertProgress(t *testing.T, h *harness, label string, want ...string) {
+	t.Helper()
+	var got []string
+	for _, e := range h.eventsWith(label + ": ") {
+		if msg, ok := strings.CutPrefix(e, label+": "); ok {
+			got = append(got, msg)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("progress of %s:\n got %q\nwant %q", label, got, want)
+	}
+}
+
+func TestSingleJobWaitsForTheGatherWindow(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	a := h.enqueue("a", Job{ResourceID: 7, Type: byURL, Items: []string{"/a", "/b", "/a"}})
+	h.advanceTo(gather-time.Nanosecond, 1)
+	assertCallTimes(t, h)
+	h.advanceTo(gather, 1)
+	res := a.succeed(t)
+
+	assertCallTimes(t, h, gather)
+	c := h.api.recorded()[0]
+	if c.resourceID != 7 || c.purge.Type != byURL {
+		t.Fatalf("call = %+v", c)
+	}
+	assertItems(t, c, []string{"/a", "/b"})
+	want := Result{Requests: 1, Waited: gather, AcceptedAt: t0.Add(gather)}
+	if res != want {
+		t.Fatalf("result = %+v, want %+v", res, want)
+	}
+	assertProgress(t, h, "a", "sent request #1 (2 URLs)", "accepted")
+}
+
+func TestJobsStartedTogetherShareOneRequestWithoutDuplicates(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a", "/b"}})
+	h.advanceTo(100*time.Millisecond, 1)
+	b := h.enqueue("b", Job{ResourceID: 1, Type: byURL, Items: []string{"/b", "/c", "/a"}})
+	h.advanceTo(gather, 1) // the window started by a
+	ra, rb := a.succeed(t), b.succeed(t)
+
+	assertCallTimes(t, h, gather)
+	assertItems(t, h.api.recorded()[0], []string{"/a", "/b", "/c"})
+	if ra.Merged != 1 || rb.Merged != 1 || ra.Requests != 1 || rb.Requests != 1 {
+		t.Fatalf("results = %+v, %+v", ra, rb)
+	}
+	assertProgress(t, h, "b", "merged with 1 other purge into request #1", "sent request #1 (3 URLs)", "accepted")
+	if logs := h.eventsWith("request #1 carries 2 purges (3 URLs)"); len(logs) != 1 {
+		t.Fatalf("merge logs = %q", logs)
+	}
+}
+
+func TestRequestsSplitAtTheURLCapInArrivalOrder(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: urls("a", 150)})
+	b := h.enqueue("b", Job{ResourceID: 1, Type: byURL, Items: append([]string{"/a/149"}, urls("b", 29)...)})
+	h.advanceTo(gather, 1)
+	ra, rb := a.succeed(t), b.succeed(t)
+
+	assertCallTimes(t, h, gather, gather) // 2/m: both fit at once
+	calls := h.api.recorded()
+	assertItems(t, calls[0], urls("a", 100))
+	assertItems(t, calls[1], append(urls("a", 150)[100:], urls("b", 29)...))
+	if ra.Requests != 2 || rb.Requests != 1 || ra.Merged != 1 || rb.Merged != 1 {
+		t.Fatalf("results = %+v, %+v", ra, rb)
+	}
+}
+
+func TestFirstComeFirstServed(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: urls("a", 60)})
+	b := h.enqueue("b", Job{ResourceID: 1, Type: byURL, Items: urls("b", 60)})
+	c := h.enqueue("c", Job{ResourceID: 1, Type: byURL, Items: urls("c", 60)})
+	h.advanceTo(gather, 1)
+	ra, rb, rc := a.succeed(t), b.succeed(t), c.succeed(t)
+
+	calls := h.api.recorded()
+	assertItems(t, calls[0], append(urls("a", 60), urls("b", 40)...))
+	assertItems(t, calls[1], append(urls("b", 60)[40:], urls("c", 60)...))
+	if ra.Requests != 1 || rb.Requests != 2 || rc.Requests != 1 || rb.Merged != 2 {
+		t.Fatalf("results = %+v, %+v, %+v", ra, rb, rc)
+	}
+}
+
+func TestPatternsSplitAtTenAndWaitForTheWindow(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	a := h.enqueue("a", Job{ResourceID: 1, Type: byPattern, Items: urls("p", 25)})
+	h.advanceTo(gather, 1)
+	h.waitEvents("a: waiting for rate-limit room", 1)
+	h.advanceTo(gather+minuteSpan-time.Nanosecond, 1)
+	assertCallTimes(t, h, gather)
+	h.advanceTo(gather+minuteSpan, 1)
+	h.waitEvents("a: waiting for rate-limit room", 2)
+	h.advanceTo(gather+2*minuteSpan, 1)
+	res := a.succeed(t)
+
+	assertCallTimes(t, h, gather, gather+minuteSpan, gather+2*minuteSpan)
+	calls := h.api.recorded()
+	for i, n := range []int{10, 10, 5} {
+		if len(calls[i].purge.Items) != n {
+			t.Fatalf("request %d carried %d patterns, want %d", i+1, len(calls[i].purge.Items), n)
+		}
+	}
+	if res.Requests != 3 || res.Waited != gather+2*minuteSpan {
+		t.Fatalf("result = %+v", res)
+	}
+	assertProgress(t, h, "a",
+		"sent request #1 (10 patterns)",
+		"waiting for rate-limit room until 12:01:00 UTC (limit 1/m)",
+		"sent request #2 (10 patterns)",
+		"waiting for rate-limit room until 12:02:01 UTC (limit 1/m)",
+		"sent request #3 (5 patterns)",
+		"accepted")
+}
+
+func TestAccountItemCapsApply(t *testing.T) {
+	h := newHarness(t, gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "10/s", PurgeMaxURLsLimit: 3}, Options{})
+	a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: urls("a", 7)})
+	h.advanceTo(gather, 1)
+	a.succeed(t)
+	calls := h.api.recorded()
+	if len(calls) != 3 || len(calls[0].purge.Items) != 3 || len(calls[2].purge.Items) != 1 {
+		t.Fatalf("calls = %+v", calls)
+	}
+}
+
+func TestWindowIsNotExceededAcrossJobs(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
+	h.advanceTo(gather, 1)
+	h.waitCalls(1)
+	h.waitEvents("a: accepted", 1)
+
+	h.advanceTo(time.Second, 0)
+	h.enqueue("b", Job{ResourceID: 1, Type: byURL, Items: []string{"/b"}})
+	h.advanceTo(time.Second+gather, 1)
+	h.waitEvents("b: accepted", 1)
+
+	h.advanceTo(2*time.Second, 0)
+	c := h.enqueue("c", Job{ResourceID: 1, Type: byURL, Items: []string{"/c"}})
+	h.waitEvents("c: waiting for rate-limit room until 12:01:00 UTC (limit 2/m)", 1)
+	h.advanceTo(gather+minuteSpan-time.Nanosecond, 1) // one nanosecond early
+	assertCallTimes(t, h, gather, time.Second+gather)
+	h.advanceTo(gather+minuteSpan, 1) // the first request leaves the window
+	res := c.succeed(t)
+
+	assertCallTimes(t, h, gather, time.Second+gather, gather+minuteSpan)
+	if res.Waited != gather+minuteSpan-2*time.Second {
+		t.Fatalf("c waited %s", res.Waited)
+	}
+}
+
+func TestConfiguredMarginWidensTheWindow(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{SkewMargin: 5 * time.Second})
+	h.enqueue("a", Job{ResourceID: 1, Type: all})
+	h.advanceTo(gather, 1)
+	h.waitEvents("a: accepted", 1)
+	b := h.enqueue("b", Job{ResourceID: 1, Type: all})
+	h.waitEvents("b: waiting for rate-limit room", 1)
+	h.advanceTo(gather+time.Minute+5*time.Second, 1)
+	b.succeed(t)
+	assertCallTimes(t, h, gather, gather+time.Minute+5*time.Second)
+}
+
+func TestSlowAnswerCountsFromTheAnswer(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	release := make(chan struct{})
+	h.api.answer = func(_ context.Context, c call) error {
+		if c.purge.Items[0] == "/slow" {
+			<-release
+		}
+		return nil
+	}
+	a := h.enqueue("a", Job{ResourceID: 1, Type: byPattern, Items: []string{"/slow"}})
+	h.advanceTo(gather, 1)
+	h.waitCalls(1)
+	h.advanceTo(10*time.Second, 1) // the attempt timer is pending meanwhile
+	close(release)
+	a.succeed(t)
+
+	b := h.enqueue("b", Job{ResourceID: 1, Type: byPattern, Items: []string{"/fast"}})
+	h.waitEvents("b: waiting for rate-limit room", 1)
+	h.advanceTo(10*time.Second+minuteSpan, 1)
+	b.succeed(t)
+	assertCallTimes(t, h, gather, 10*time.Second+minuteSpan)
+}
+
+func TestWindowsAreSeparatePerResourceAndType(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	jobs := []*running{
+		h.enqueue("url1", Job{ResourceID: 1, Type: byURL, Items: []string{"/u"}}),
+		h.enqueue("pattern1", Job{ResourceID: 1, Type: byPattern, Items: []string{"/p"}}),
+		h.enqueue("url2", Job{ResourceID: 2, Type: byURL, Items: []string{"/u"}}),
+	}
+	h.advanceTo(gather, 3)
+	for _, j := range jobs {
+		j.succeed(t)
+	}
+	h.advanceTo(time.Second, 0)
+	// The pattern window of resource 1 is full, but not its purge-all one.
+	jobs = []*running{
+		h.enqueue("all1", Job{ResourceID: 1, Type: all}),
+		h.enqueue("url2b", Job{ResourceID: 2, Type: byURL, Items: []string{"/v"}}),
+	}
+	h.advanceTo(time.Second+gather, 2)
+	for _, j := range jobs {
+		j.succeed(t)
+	}
+
+	var got []string
+	for _, c := range h.api.recorded() {
+		got = append(got, fmt.Sprintf("%s %d %s", c.at, c.resourceID, c.purge.Type))
+	}
+	sort.Strings(got)
+	want := []string{
+		"1.2s 1 purge all", "1.2s 2 purge by URL",
+		"200ms 1 purge by URL", "200ms 1 purge by pattern", "200ms 2 purge by URL",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("calls:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestPurgeAllSettlesTheJobsWaitingForItsResource(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	// Fill the URL and pattern windows of resource 1.
+	fill := []*running{
+		h.enqueue("fillURL", Job{ResourceID: 1, Type: byURL, Items: urls("f", 200)}),
+		h.enqueue("fillPattern", Job{ResourceID: 1, Type: byPattern, Items: []string{"/f"}}),
+	}
+	h.advanceTo(gather, 2)
+	for _, j := range fill {
+		j.succeed(t)
+	}
+
+	h.advanceTo(time.Second, 0)
+	u := h.enqueue("u", Job{ResourceID: 1, Type: byURL, Items: []string{"/x"}})
+	p := h.enqueue("p", Job{ResourceID: 1, Type: byPattern, Items: []string{"/img/*"}})
+	h.waitEvents("u: waiting for rate-limit room", 1)
+	h.waitEvents("p: waiting for rate-limit room", 1)
+	a := h.enqueue("all", Job{ResourceID: 1, Type: all})
+	h.advanceTo(1100*time.Millisecond, 3)
+	other := h.enqueue("other", Job{ResourceID: 2, Type: byURL, Items: []string{"/x"}})
+	h.advanceTo(time.Second+gather, 4)
+	ra, ru, rp := a.succeed(t), u.succeed(t), p.succeed(t)
+	h.advanceTo(1100*time.Millisecond+gather, 1)
+	other.succeed(t) // another CDN resource: sent on its own
+
+	if !ru.SettledByPurgeAll || !rp.SettledByPurgeAll || ra.SettledByPurgeAll {
+		t.Fatalf("settled flags: all %v, url %v, pattern %v", ra.SettledByPurgeAll, ru.SettledByPurgeAll, rp.SettledByPurgeAll)
+	}
+	if ru.Requests != 1 || ru.Merged != 2 || ra.Merged != 2 || ru.AcceptedAt != t0.Add(time.Second+gather) {
+		t.Fatalf("results: all %+v, url %+v", ra, ru)
+	}
+	assertProgress(t, h, "u", "waiting for rate-limit room until 12:01:00 UTC (limit 2/m)",
+		"settled by purge-all request #4", "sent request #4 (purge all)", "accepted")
+
+	h.advanceTo(10*time.Minute, 0) // the settled jobs are never sent
+	calls := h.api.recorded()
+	if len(calls) != 5 {
+		t.Fatalf("%d calls, want 5: %+v", len(calls), calls)
+	}
+	for _, c := range calls[3:] {
+		if c.resourceID == 1 && (c.purge.Type != all || len(c.purge.Items) != 0) {
+			t.Fatalf("unexpected call %+v", c)
+		}
+	}
+}
+
+func TestFailedRequestFailsEveryJobItCarried(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	h.api.script(apiError(t, http.StatusBadRequest, ""))
+	a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
+	b := h.enqueue("b", Job{ResourceID: 1, Type: byURL, Items: []string{"/b"}})
+	h.advanceTo(gather, 1)
+	for _, r := range []*running{a, b} {
+		_, err := r.wait(t)
+		if !errors.Is(err, gcoreapi.ErrBadRequest) ||
+			!strings.HasPrefix(err.Error(), "purge by URL of CDN resource 1, request #1: the Gcore API answered 400") {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	assertCallTimes(t, h, gather)
+}
+
+func TestFailedJobWithdrawsItsRemainingItems(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	h.api.script(apiError(t, http.StatusForbidden, ""))
+	a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: urls("a", 150)})
+	b := h.enqueue("b", Job{ResourceID: 1, Type: byURL, Items: urls("b", 10)})
+	h.advanceTo(gather, 1)
+	if _, err := a.wait(t); !errors.Is(err, gcoreapi.ErrForbidden) {
+		t.Fatalf("a: err = %v", err)
+	}
+	b.succeed(t)
+	calls := h.api.recorded()
+	if len(calls) != 2 {
+		t.Fatalf("%d calls, want 2", len(calls))
+	}
+	assertItems(t, calls[1], urls("b", 10))
+}
+
+func TestClientErrorsAreNotRetried(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		kind   error
+	}{
+		{http.StatusBadRequest, gcoreapi.ErrBadRequest},
+		{http.StatusUnauthorized, gcoreapi.ErrUnauthorized},
+		{http.StatusForbidden, gcoreapi.ErrForbidden},
+		{http.StatusNotFound, gcoreapi.ErrNotFound},
+	} {
+		t.Run(http.StatusText(tc.status), func(t *testing.T) {
+			h := newHarness(t, documentedAccount, Options{})
+			h.api.script(apiError(t, tc.status, ""), nil)
+			a := h.enqueue("a", Job{ResourceID: 1, Type: all})
+			h.advanceTo(gather, 1)
+			_, err := a.wait(t)
+			var apiErr *gcoreapi.Error
+			if !errors.Is(err, tc.kind) || !errors.As(err, &apiErr) || apiErr.StatusCode != tc.status {
+				t.Fatalf("err = %v", err)
+			}
+			h.advanceTo(time.Hour, 0)
+			assertCallTimes(t, h, gather)
+		})
+	}
+}
+
+func TestRateLimitedRequestWaitsAndRetries(t *testing.T) {
+	for _, tc := range []struct {
+		name, retryAfter string
+		retryAt          time.Duration
+	}{
+		{"without Retry-After", "", gather + minuteSpan},
+		{"Retry-After in seconds", "7", gather + 7*time.Second + 600*time.Millisecond},
+		// The date is 29.8s after the 429 arrives, at 200ms.
+		{"Retry-After as a date", t0.Add(30 * time.Second).Format(http.TimeFormat), 30*time.Second + 600*time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, documentedAccount, Options{})
+			h.api.script(apiError(t, http.StatusTooManyRequests, tc.retryAfter))
+			a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
+			h.advanceTo(gather, 1)
+			h.waitEvents("a: rate limited by the API", 1)
+			h.advanceTo(tc.retryAt-time.Nanosecond, 1)
+			assertCallTimes(t, h, gather)
+			h.advanceTo(tc.retryAt, 1)
+			res := a.succeed(t)
+
+			assertCallTimes(t, h, gather, tc.retryAt)
+			if res.Requests != 1 || res.AcceptedAt != t0.Add(tc.retryAt) {
+				t.Fatalf("result = %+v", res)
+			}
+			until := t0.Add(tc.retryAt).Format("15:04:05 MST")
+			if logs := h.eventsWith("log: purge by URL of CDN resource 1: rate limited by the API"); len(logs) != 1 ||
+				!strings.Contains(logs[0], "waiting until "+until+" to retry request #1") {
+				t.Fatalf("429 logs = %q", logs)
+			}
+		})
+	}
+}
+
+func TestRateLimitsNeverFailAJob(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{Backoff: Backoff{MaxAttempts: 1}})
+	tooMany := apiError(t, http.StatusTooManyRequests, "1")
+	h.api.script(tooMany, tooMany, tooMany)
+	a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
+	h.advanceTo(gather, 1)
+	retryAt := gather
+	for n := 1; n <= 3; n++ {
+		h.waitEvents("a: rate limited", n)
+		retryAt += time.Second + 600*time.Millisecond
+		h.advanceTo(retryAt, 1)
+	}
+	a.succeed(t)
+	assertCallTimes(t, h, gather, 1800*time.Millisecond, 3400*time.Millisecond, 5*time.Second)
+}
+
+// fastAccount lets many requests through, so that only the backoff paces
+// retries.
+var fastAccount = gcoreapi.AccountLimits{PurgeRequestLimit: "1000/s", PurgeByURLsRequestLimit: "1000/s"}
+
+// halfJitter makes the backoff delays 75% of their exponential value.
+func halfJitter() float64 { return 0.5 }
+
+func TestTransientFailuresBackOffUpToMaxAttempts(t *testing.T) {
+	h := newHarness(t, fastAccount, Options{Backoff: Backoff{Rand: halfJitter}})
+	serverError := apiError(t, http.StatusServiceUnavailable, "")
+	h.api.script(serverError, serverError, serverError, serverError, serverError, nil)
+	a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
+	h.advanceTo(gather, 1)
+	at := gather
+	for n, delay := range []time.Duration{375 * time.Millisecond, 750 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second} {
+		h.waitEvents("a: request #1 failed", n+1)
+		at += delay
+		h.advanceTo(at-time.Nanosecond, 1)
+		if got := len(h.api.recorded()); got != n+1 {
+			t.Fatalf("retry %d came early", n+1)
+		}
+		h.advanceTo(at, 1)
+	}
+	_, err := a.wait(t)
+	if !errors.Is(err, gcoreapi.ErrServer) || !strings.Contains(err.Error(), "request #1 failed 5 times, giving up") {
+		t.Fatalf("err = %v", err)
+	}
+	assertCallTimes(t, h, gather, 575*time.Millisecond, 1325*time.Millisecond, 2825*time.Millisecond, 5825*time.Millisecond)
+	h.advanceTo(time.Hour, 0)
+	if len(h.api.recorded()) != 5 {
+		t.Fatal("retried after giving up")
+	}
+	if got := h.eventsWith("a: request #1 failed"); !strings.Contains(got[0], "retrying at 12:00:00 UTC (attempt 2 of 5)") {
+		t.Fatalf("progress = %q", got)
+	}
+}
+
+func TestRetriesStayWithinTheWindow(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{Backoff: Backoff{Rand: halfJitter}})
+	serverError := apiError(t, http.StatusBadGateway, "")
+	h.api.script(serverError, serverError)
+	a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
+	h.advanceTo(gather, 1)
+	h.waitEvents("a: request #1 failed", 1)
+	h.advanceTo(gather+375*time.Millisecond, 1)
+	h.waitEvents("a: request #1 failed", 2)
+	// The backoff would allow 750ms later, but both failures count: 2/m.
+	h.advanceTo(gather+minuteSpan-time.Nanosecond, 1)
+	assertCallTimes(t, h, gather, gather+375*time.Millisecond)
+	h.advanceTo(gather+minuteSpan, 1)
+	a.succeed(t)
+	assertCallTimes(t, h, gather, gather+375*time.Millisecond, gather+minuteSpan)
+}
+
+func TestTransportErrorsAreRetried(t *testing.T) {
+	h := newHarness(t, fastAccount, Options{Backoff: Backoff{Rand: halfJitter}})
+	h.api.script(fmt.Errorf("POST /cdn/resources/1/purge: %w", errors.New("connection reset by peer")))
+	a := h.enqueue("a", Job{ResourceID: 1, Type: all})
+	h.advanceTo(gather, 1)
+	h.waitEvents("a: request #1 failed (POST /cdn/resources/1/purge: connection reset by peer)", 1)
+	h.advanceTo(gather+375*time.Millisecond, 1)
+	a.succeed(t)
+	assertCallTimes(t, h, gather, gather+375*time.Millisecond)
+}
+
+func TestAttemptTimeoutIsRetried(t *testing.T) {
+	h := newHarness(t, fastAccount, Options{Backoff: Backoff{Rand: halfJitter}})
+	h.api.answer = func(ctx context.Context, c call) error {
+		if c.at == gather { // the first attempt hangs until cut short
+			<-ctx.Done()
+			return fmt.Errorf("POST /cdn/resources/1/purge: %w", ctx.Err())
+		}
+		return nil
+	}
+	a := h.enqueue("a", Job{ResourceID: 1, Type: all})
+	h.advanceTo(gather, 1)
+	h.waitCalls(1)
+	h.advanceTo(gather+30*time.Second-time.Nanosecond, 1)
+	if a.finished() || len(h.eventsWith("failed")) > 0 {
+		t.Fatal("the attempt was cut short early")
+	}
+	h.advanceTo(gather+30*time.Second, 1)
+	h.waitEvents("a: request #1 failed (no answer: the attempt timed out after 30s)", 1)
+	h.advanceTo(gather+30*time.Second+375*time.Millisecond, 1)
+	a.succeed(t)
+	assertCallTimes(t, h, gather, gather+30*time.Second+375*time.Millisecond)
+}
+
+// fillPatternWindow sends one pattern purge of resource 1 at 200ms, so that
+// the next one waits for room until 200ms + 1m0.6s.
+func fillPatternWindow(h *harness) {
+	h.t.Helper()
+	r := h.enqueue("fill", Job{ResourceID: 1, Type: byPattern, Items: []string{"/fill"}})
+	h.advanceTo(gather, 1)
+	r.succeed(h.t)
+}
+
+func TestDeadlineWhileWaitingForRoom(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	fillPatternWindow(h)
+	h.advanceTo(time.Second, 0)
+	ctx := newDeadlineCtx(t0.Add(21 * time.Second))
+	b := h.enqueueCtx(ctx, "b", Job{ResourceID: 1, Type: byPattern, Items: []string{"/b"}})
+	h.waitEvents("b: waiting for rate-limit room", 1)
+	h.advanceTo(21*time.Second, 1)
+	ctx.expire()
+	_, err := b.wait(t)
+
+	var timeout *TimeoutError
+	if !errors.As(err, &timeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want a *TimeoutError for context.DeadlineExceeded", err)
+	}
+	want := TimeoutError{
+		ResourceID: 1, Type: byPattern, Limit: rate(1, time.Minute), LimitFromAccount: true,
+		Waited: 20 * time.Second, Timeout: 20 * time.Second, Err: context.DeadlineExceeded,
+	}
+	if *timeout != want {
+		t.Fatalf("error = %+v, want %+v", *timeout, want)
+	}
+	const message = "purge by pattern of CDN resource 1 did not get a slot within 20s: the limit in force is 1/m " +
+		"(from the account), and the request waited 20s; raise timeouts.create or purge fewer times"
+	if err.Error() != message {
+		t.Fatalf("message:\n got %q\nwant %q", err, message)
+	}
+	h.advanceTo(time.Hour, 0)
+	assertCallTimes(t, h, gather) // b's pattern was never sent
+}
+
+func TestCancelWhileWaitingForRoom(t *testing.T) {
+	h := newHarness(t, gcoreapi.AccountLimits{}, Options{}) // documented defaults
+	fillPatternWindow(h)
+	h.advanceTo(time.Second, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	b := h.enqueueCtx(ctx, "b", Job{ResourceID: 1, Type: byPattern, Items: []string{"/b"}})
+	h.waitEvents("b: waiting for rate-limit room", 1)
+	h.advanceTo(6*time.Second, 1)
+	cancel()
+	_, err := b.wait(t)
+
+	var timeout *TimeoutError
+	if !errors.As(err, &timeout) || !errors.Is(err, context.Canceled) || !timeout.Cancelled || timeout.Sent {
+		t.Fatalf("err = %#v", err)
+	}
+	const message = "purge by pattern of CDN resource 1 was cancelled after waiting 5s for a slot: " +
+		"the limit in force is 1/m (the documented default)"
+	if err.Error() != message {
+		t.Fatalf("message:\n got %q\nwant %q", err, message)
+	}
+	h.advanceTo(time.Hour, 0)
+	assertCallTimes(t, h, gather)
+}
+
+func TestLeavingJobTakesOnlyItsOwnItems(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	fillPatternWindow(h)
+	a := h.enqueue("a", Job{ResourceID: 1, Type: byPattern, Items: []string{"/a", "/b"}})
+	ctx, cancel := context.WithCancel(context.Background())
+	h.enqueueCtx(ctx, "b", Job{ResourceID: 1, Type: byPattern, Items: []string{"/b", "/c"}})
+	h.waitEvents("b: waiting for rate-limit room", 1)
+	cancel()
+	h.waitQueued(1)
+	h.advanceTo(gather+minuteSpan, 1)
+	res := a.succeed(t)
+	assertItems(t, h.api.recorded()[1], []string{"/a", "/b"})
+	if res.Merged != 0 {
+		t.Fatalf("a merged with %d jobs, want 0", res.Merged)
+	}
+}
+
+func TestJobLeavingWhileInFlightDoesNotCancelTheRequest(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	release := make(chan struct{})
+	inFlight := make(chan context.Context, 1)
+	h.api.answer = func(ctx context.Context, _ call) error {
+		inFlight <- ctx
+		<-release
+		return ctx.Err()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a := h.enqueueCtx(ctx, "a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
+	b := h.enqueue("b", Job{ResourceID: 1, Type: byURL, Items: []string{"/b"}})
+	h.advanceTo(gather, 1)
+	callCtx := <-inFlight
+	h.advanceTo(3*time.Second, 1)
+	cancel()
+	_, err := a.wait(t) // returns while the call is still in flight
+
+	var timeout *TimeoutError
+	if !errors.As(err, &timeout) || !timeout.Sent || !timeout.Cancelled {
+		t.Fatalf("err = %#v", err)
+	}
+	if want := "purge by URL of CDN resource 1 was cancelled after waiting 3s for the API's answer: " +
+		"the limit in force is 2/m (from the account)"; err.Error() != want {
+		t.Fatalf("message:\n got %q\nwant %q", err, want)
+	}
+	if callCtx.Err() != nil {
+		t.Fatalf("the shared call was cancelled: %v", callCtx.Err())
+	}
+	close(release)
+	if res := b.succeed(t); res.Merged != 1 {
+		t.Fatalf("b = %+v", res)
+	}
+}
+
+func TestRequestAllJobsLeftIsNotRetried(t *testing.T) {
+	h := newHarness(t, fastAccount, Options{})
+	h.api.script(apiError(t, http.StatusInternalServerError, ""))
+	ctx, cancel := context.WithCancel(context.Background())
+	a := h.enqueueCtx(ctx, "a", Job{ResourceID: 1, Type: all})
+	h.advanceTo(gather, 1)
+	h.waitEvents("a: request #1 failed", 1)
+	cancel()
+	if _, err := a.wait(t); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	h.waitEvents("log: request #1 is not retried: every purge it carried has given up", 1)
+	h.advanceTo(time.Hour, 0)
+	assertCallTimes(t, h, gather)
+}
+
+func TestNewcomersHearOfTheWaitAndJoin(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	fillPatternWindow(h)
+	a := h.enqueue("a", Job{ResourceID: 1, Type: byPattern, Items: []string{"/a"}})
+	h.waitEvents("a: waiting for rate-limit room", 1)
+	h.advanceTo(30*time.Second, 1)
+	b := h.enqueue("b", Job{ResourceID: 1, Type: byPattern, Items: []string{"/b"}})
+	h.advanceTo(gather+minuteSpan, 1)
+	a.succeed(t)
+	b.succeed(t)
+	assertProgress(t, h, "b", "waiting for rate-limit room until 12:01:00 UTC (limit 1/m)",
+		"merged with 1 other purge into request #2", "sent request #2 (2 patterns)", "accepted")
+}
+
+func TestInvalidJobsAreRefused(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	for _, tc := range []struct {
+		job  Job
+		want string
+	}{
+		{Job{ResourceID: 1, Type: byURL}, "purge by URL of CDN resource 1: no items to purge"},
+		{Job{ResourceID: 1, Type: byPattern, Items: []string{}}, "purge by pattern of CDN resource 1: no items to purge"},
+		{Job{ResourceID: 1, Type: all, Items: []string{"/a"}}, "purge all of CDN resource 1 takes no items, got 1"},
+		{Job{ResourceID: 1, Type: 9, Items: []string{"/a"}}, "CDN resource 1: unknown purge type 9"},
+	} {
+		if _, err := h.s.Purge(context.Background(), tc.job); err == nil || err.Error() != tc.want {
+			t.Errorf("Purge(%+v) = %v, want %q", tc.job, err, tc.want)
+		}
+	}
+	assertCallTimes(t, h)
+}
+
+func TestNoGoroutineOutlivesItsJobs(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	h.api.script(nil, apiError(t, http.StatusNotFound, ""))
+	ctx, cancel := context.WithCancel(context.Background())
+	jobs := []*running{
+		h.enqueue("ok", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}}),
+		h.enqueue("missing", Job{ResourceID: 2, Type: all}),
+		h.enqueueCtx(ctx, "gives up", Job{ResourceID: 3, Type: byPattern, Items: []string{"/p"}}),
+	}
+	cancel()
+	h.advanceTo(gather, 0)
+	for _, j := range jobs {
+		j.wait(t)
+	}
+	assertNoSchedulerGoroutines(t)
+	if h.clk.Waiters() != 0 {
+		t.Fatalf("%d timers left pending", h.clk.Waiters())
+	}
+}
