@@ -44,13 +44,13 @@ cp examples/demo/main.tf "$work/"
 tf() { "$TERRAFORM" -chdir="$work" "$@"; }
 
 echo "==> terraform apply (release 1.0.0)"
-tf apply -auto-approve -no-color -var release=1.0.0
+tf apply -auto-approve -no-color -compact-warnings -var release=1.0.0
 
 echo "==> terraform apply again, nothing changed: nothing is purged"
-tf apply -auto-approve -no-color -var release=1.0.0
+tf apply -auto-approve -no-color -compact-warnings -var release=1.0.0
 
 echo "==> terraform apply (release 1.0.1): the trigger purges the release's patterns again"
-tf apply -auto-approve -no-color -var release=1.0.1
+tf apply -auto-approve -no-color -compact-warnings -var release=1.0.1
 
 echo "==> What the API simulator received"
 cat "$work/simulator.log"

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -21,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
 )
 
 // RegistryAddress is where users find the provider: source = "gcore-purge/gcore".
@@ -106,7 +106,9 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 
-	data := newProviderData(client, apiKey)
+	// One scheduler per provider instance: every purge of this run shares its
+	// view of the rate limits, and purges waiting together share requests.
+	data := &providerData{apiKey: apiKey, purges: scheduler.New(client, scheduler.Options{Log: logInfo})}
 	tflog.Info(data.mask(ctx), "configured the Gcore API client", map[string]any{"base_url": baseURL, "api_key_set": apiKey != ""})
 	resp.ResourceData = data
 }
@@ -123,15 +125,17 @@ func settingWithFallback(attr types.String, env, def string) string {
 	return def
 }
 
-// providerData is what Configure hands to the resource: one API client and
+// providerData is what Configure hands to the resource: the purge scheduler and
 // the key, so that the key can be masked in every log line.
 type providerData struct {
-	client *gcoreapi.Client
 	apiKey string
+	purges *scheduler.Scheduler
 }
 
-func newProviderData(client *gcoreapi.Client, apiKey string) *providerData {
-	return &providerData{client: client, apiKey: apiKey}
+// logInfo passes the scheduler's messages on to Terraform's log. The context
+// is the purge's own, which masks the API key.
+func logInfo(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Info(ctx, msg, fields)
 }
 
 // mask returns ctx with the API key masked in every tflog message and field,
@@ -181,12 +185,4 @@ func (v baseURLValidator) ValidateString(_ context.Context, req validator.String
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Gcore API base URL",
 			fmt.Sprintf("%s. Use an absolute http(s) URL such as %s, or remove base_url to use it.", err, gcoreapi.DefaultBaseURL))
 	}
-}
-
-// purge sends one purge and returns when the API accepted it.
-func (d *providerData) purge(ctx context.Context, resourceID int64, p gcoreapi.Purge) (time.Time, error) {
-	if err := d.client.Purge(ctx, resourceID, p); err != nil {
-		return time.Time{}, err
-	}
-	return time.Now(), nil
 }

@@ -73,6 +73,9 @@ const (
 	replaying recordMode = iota
 	recordingSimulator
 	recordingRealAPI
+	// live runs against the simulator with no cassette, for the tests whose
+	// subject is timing (rate-limit waits) that a replay would not reproduce.
+	live
 )
 
 func currentRecordMode() recordMode {
@@ -107,11 +110,18 @@ type harnessOption func(*harnessConfig)
 
 type harnessConfig struct {
 	simulatorOnly bool
+	live          *simulator.Config
 }
 
 // simulatorOnly marks a test that needs the simulator's fault controls: it is
 // recorded against the simulator even when a real API key is at hand.
 func simulatorOnly() harnessOption { return func(c *harnessConfig) { c.simulatorOnly = true } }
+
+// liveSimulator runs the test against a simulator configured by cfg, with no
+// recording: for tests of waiting and merging, which happen in real time.
+func liveSimulator(cfg simulator.Config) harnessOption {
+	return func(c *harnessConfig) { c.live = &cfg }
+}
 
 // newHarness sets up recording or replay for the calling test. The API key
 // and base URL reach the provider through GCORE_API_KEY and GCORE_BASE_URL,
@@ -126,6 +136,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if h.mode == recordingRealAPI && cfg.simulatorOnly {
 		h.mode = recordingSimulator
 	}
+	if cfg.live != nil {
+		h.mode = live
+	}
 	realResourceID := ""
 	switch h.mode {
 	case replaying:
@@ -133,14 +146,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		t.Setenv("GCORE_BASE_URL", "http://gcore-api.invalid")
 		t.Setenv("GCORE_API_KEY", simulatorKey)
 	case recordingSimulator:
-		sim, err := simulator.Start(simulator.Config{APIKeys: []string{simulatorKey}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { sim.Close() })
-		h.sim = sim
-		t.Setenv("GCORE_BASE_URL", sim.URL)
-		t.Setenv("GCORE_API_KEY", simulatorKey)
+		h.startSimulator(simulator.Config{Limits: roomyLimits})
+	case live:
+		h.startSimulator(*cfg.live)
 	case recordingRealAPI:
 		realResourceID = os.Getenv("GCORE_TEST_RESOURCE_ID")
 		id, err := strconv.ParseInt(realResourceID, 10, 64)
@@ -150,12 +158,32 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		h.resourceID = id
 	}
 
-	rec := h.newRecorder(realResourceID)
-	client := &http.Client{Transport: &capturingTransport{next: rec, h: h}}
+	var next http.RoundTripper = http.DefaultTransport
+	if h.mode != live {
+		next = h.newRecorder(realResourceID)
+	}
+	client := &http.Client{Transport: &capturingTransport{next: next, h: h}}
 	h.factories = map[string]func() (tfprotov6.ProviderServer, error){
 		"gcore": providerserver.NewProtocol6WithError(&gcoreProvider{version: "test", httpClient: client}),
 	}
 	return h
+}
+
+// roomyLimits are the account limits of the simulator that cassettes are
+// recorded against: the cassettes replay them, so that a replay never waits
+// for rate-limit room. Tests of waiting run live, with limits of their own.
+var roomyLimits = gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "100/s", PurgeRequestLimit: "100/s"}
+
+func (h *harness) startSimulator(cfg simulator.Config) {
+	cfg.APIKeys = []string{simulatorKey}
+	sim, err := simulator.Start(cfg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { sim.Close() })
+	h.sim = sim
+	h.t.Setenv("GCORE_BASE_URL", sim.URL)
+	h.t.Setenv("GCORE_API_KEY", simulatorKey)
 }
 
 func (h *harness) cassettePath() string {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -30,6 +31,7 @@ import (
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/purgerules"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
 )
 
 // defaultCreateTimeout bounds a purge, waiting for rate-limit room included,
@@ -189,18 +191,19 @@ func (r *cdnPurgeResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	resourceID := plan.ResourceID.ValueInt64()
-	fields := map[string]any{"resource_id": resourceID, "purge_type": purge.Type.String(), "items": len(purge.Items)}
-	tflog.Info(ctx, "sending purge", fields)
-
-	acceptedAt, err := r.data.purge(ctx, resourceID, purge)
+	tflog.Info(ctx, "queueing purge", map[string]any{"resource_id": resourceID, "purge_type": purge.Type.String(), "items": len(purge.Items)})
+	result, err := r.data.purges.Purge(ctx, scheduler.Job{ResourceID: resourceID, Type: purge.Type, Items: purge.Items})
 	if err != nil {
-		resp.Diagnostics.Append(purgeErrorDiagnostics(err, resourceID, purge)...)
+		resp.Diagnostics.Append(purgeErrorDiagnostics(err, resourceID)...)
 		return
 	}
-	tflog.Info(ctx, "purge accepted", fields)
+	tflog.Info(ctx, "purge accepted", map[string]any{
+		"resource_id": resourceID, "purge_type": purge.Type.String(), "requests": result.Requests,
+		"merged_with": result.Merged, "waited": result.Waited.String(), "settled_by_purge_all": result.SettledByPurgeAll,
+	})
 
 	plan.ID = types.StringValue(rand.Text())
-	plan.PurgedAt = types.StringValue(acceptedAt.UTC().Format(time.RFC3339))
+	plan.PurgedAt = types.StringValue(result.AcceptedAt.UTC().Format(time.RFC3339))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -240,25 +243,30 @@ func (m cdnPurgeModel) purge(ctx context.Context) (gcoreapi.Purge, diag.Diagnost
 	}
 }
 
-// purgeErrorDiagnostics says what went wrong and what to fix, carrying the
-// API's own message.
-func purgeErrorDiagnostics(err error, resourceID int64, purge gcoreapi.Purge) diag.Diagnostics {
+// purgeErrorDiagnostics says what went wrong and what to fix. err comes from
+// the scheduler: it names the purge and carries the API's own message.
+func purgeErrorDiagnostics(err error, resourceID int64) diag.Diagnostics {
 	var diags diag.Diagnostics
-	what := fmt.Sprintf("The %s of CDN resource %d was not sent or not accepted", purge.Type, resourceID)
+	var timeout *scheduler.TimeoutError
+	what := "The " + strings.TrimSuffix(err.Error(), ".") + "."
 	switch {
+	case errors.As(err, &timeout) && timeout.Cancelled:
+		diags.AddError("Purge cancelled", fmt.Sprintf("%s\n\nNothing was written to state: the next apply purges again.", what))
+	case errors.As(err, &timeout):
+		diags.AddError("Purge timed out", fmt.Sprintf("%s\n\nNothing was written to state: the next apply purges again.", what))
 	case errors.Is(err, gcoreapi.ErrUnauthorized):
-		diags.AddError("Gcore API key rejected", fmt.Sprintf("%s: %s.\n\nThe API key is wrong, expired or revoked. "+
-			"Set a valid permanent API token in api_key (provider \"gcore\") or in %s.", what, err, envAPIKey))
+		diags.AddError("Gcore API key rejected", fmt.Sprintf("%s\n\nThe API key is wrong, expired or revoked. "+
+			"Set a valid permanent API token in api_key (provider \"gcore\") or in %s.", what, envAPIKey))
 	case errors.Is(err, gcoreapi.ErrForbidden):
-		diags.AddError("Gcore API key lacks permission", fmt.Sprintf("%s: %s.\n\nThe API key is valid but may not purge this CDN resource. "+
-			"Use a token whose role can manage CDN resources of this account.", what, err))
+		diags.AddError("Gcore API key lacks permission", fmt.Sprintf("%s\n\nThe API key is valid but may not purge this CDN resource. "+
+			"Use a token whose role can manage CDN resources of this account.", what))
 	case errors.Is(err, gcoreapi.ErrNotFound):
-		diags.AddAttributeError(path.Root("resource_id"), "CDN resource not found", fmt.Sprintf("%s: %s.\n\n"+
-			"CDN resource %d does not exist in the account of this API key. Check resource_id.", what, err, resourceID))
+		diags.AddAttributeError(path.Root("resource_id"), "CDN resource not found", fmt.Sprintf("%s\n\n"+
+			"CDN resource %d does not exist in the account of this API key. Check resource_id.", what, resourceID))
 	case errors.Is(err, gcoreapi.ErrBadRequest):
-		diags.AddError("Gcore API rejected the purge", fmt.Sprintf("%s: %s.", what, err))
+		diags.AddError("Gcore API rejected the purge", what)
 	default:
-		diags.AddError("Purge failed", fmt.Sprintf("%s: %s.", what, err))
+		diags.AddError("Purge failed", what)
 	}
 	return diags
 }
@@ -341,7 +349,9 @@ func (v itemCountValidator) Description(context.Context) string {
 	return fmt.Sprintf("must hold 1 to %d %s", v.max, v.noun)
 }
 
-func (v itemCountValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v itemCountValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (v itemCountValidator) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
@@ -379,4 +389,3 @@ func (v ruleValidator) ValidateString(_ context.Context, req validator.StringReq
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid purge path", err.Error()+".")
 	}
 }
-

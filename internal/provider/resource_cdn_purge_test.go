@@ -1,11 +1,13 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -14,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
 )
 
@@ -267,7 +270,7 @@ func TestAccCDNPurge_unauthorized(t *testing.T) {
 		ProtoV6ProviderFactories: h.factories,
 		Steps: []resource.TestStep{{
 			Config:      h.purgeConfig(`purge_all = true`),
-			ExpectError: regexp.MustCompile(`(?s)Gcore API key rejected.*401 Unauthorized.*GCORE_API_KEY`),
+			ExpectError: regexp.MustCompile(`(?s)Gcore API key rejected.*401\s+Unauthorized.*GCORE_API_KEY`),
 		}},
 	})
 }
@@ -307,5 +310,140 @@ func TestAccCDNPurge_missingKey(t *testing.T) {
 func (h *harness) fail(f simulator.Fault) {
 	if h.sim != nil {
 		h.sim.Fail(f)
+	}
+}
+
+// Rate limits, through Terraform, against the simulator in real time with
+// limits compressed from minutes to seconds.
+
+// compressedLimits: 2 URL purges and 1 pattern or purge-all per second.
+var compressedLimits = gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "2/s", PurgeRequestLimit: "1/s"}
+
+// TestAccCDNPurge_manyPurgesShareTheLimits: more purges of one CDN resource
+// than its limits allow at once all succeed, merged, without a single 429.
+func TestAccCDNPurge_manyPurgesShareTheLimits(t *testing.T) {
+	h := newHarness(t, liveSimulator(simulator.Config{Limits: compressedLimits}))
+	config := fmt.Sprintf(`
+resource "gcore_cdn_purge" "files" {
+  count       = 12
+  resource_id = %[1]d
+  urls        = ["/f${count.index}/a.js", "/f${count.index}/b.js", "/shared.js"]
+}
+
+resource "gcore_cdn_purge" "sections" {
+  count       = 3
+  resource_id = %[1]d
+  paths       = ["/section${count.index}/*"]
+}
+
+resource "gcore_cdn_purge" "other_site" {
+  resource_id = %[1]d1
+  purge_all   = true
+}
+`, h.resourceID)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: h.factories,
+		Steps:                    []resource.TestStep{{Config: config}},
+	})
+
+	if n := h.sim.RateLimited(); n != 0 {
+		t.Errorf("the API answered 429 %d times; want none", n)
+	}
+	urls, patterns := map[string]bool{}, map[string]bool{}
+	var urlRequests, patternRequests int
+	for _, p := range h.sim.Purges() {
+		switch {
+		case p.ResourceID == h.resourceID && p.Type == gcoreapi.PurgeByURL:
+			urlRequests++
+			for _, u := range p.Items {
+				urls[u] = true
+			}
+		case p.ResourceID == h.resourceID && p.Type == gcoreapi.PurgeByPattern:
+			patternRequests++
+			for _, u := range p.Items {
+				patterns[u] = true
+			}
+		}
+	}
+	if len(urls) != 25 || len(patterns) != 3 {
+		t.Errorf("purged %d distinct URLs and %d patterns; want 25 and 3", len(urls), len(patterns))
+	}
+	// 12 URL purges at 2 a second: without merging they would need 6 windows.
+	if urlRequests > 4 {
+		t.Errorf("%d URL purge requests for 12 resources; want them merged into at most 4", urlRequests)
+	}
+	if patternRequests > 3 {
+		t.Errorf("%d pattern purge requests for 3 resources", patternRequests)
+	}
+}
+
+// purgeAsAnotherClient fills the CDN resource's window, as a CI job next door
+// or the control panel would.
+func (h *harness) purgeAsAnotherClient(p gcoreapi.Purge) {
+	h.t.Helper()
+	client, err := gcoreapi.New(gcoreapi.Config{BaseURL: h.sim.URL, APIKey: simulatorKey})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := client.Purge(context.Background(), h.resourceID, p); err != nil {
+		h.t.Fatalf("the other client's purge: %v", err)
+	}
+}
+
+// TestAccCDNPurge_waitsOutAnotherClientsPurge: the window was filled by
+// someone else; the purge waits for room (here by the API's Retry-After)
+// instead of failing.
+func TestAccCDNPurge_waitsOutAnotherClientsPurge(t *testing.T) {
+	h := newHarness(t, liveSimulator(simulator.Config{Limits: compressedLimits, RetryAfter: true}))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: h.factories,
+		Steps: []resource.TestStep{{
+			PreConfig:         func() { h.purgeAsAnotherClient(gcoreapi.Purge{Type: gcoreapi.PurgeAll}) },
+			Config:            h.purgeConfig(`purge_all = true`),
+			ConfigStateChecks: stateHoldsPurge(),
+		}},
+	})
+	purges := h.sim.Purges()
+	if len(purges) != 2 {
+		t.Fatalf("the simulator accepted %d purges; want the other client's and ours", len(purges))
+	}
+	if gap := purges[1].At.Sub(purges[0].At); gap < time.Second {
+		t.Errorf("our purge-all came %v after the other client's; the limit is 1/s", gap)
+	}
+}
+
+// TestAccCDNPurge_noRoomWithinTimeout: a purge that cannot get a slot before
+// timeouts.create fails with what to do about it, and leaves no state.
+func TestAccCDNPurge_noRoomWithinTimeout(t *testing.T) {
+	h := newHarness(t, liveSimulator(simulator.Config{Limits: gcoreapi.AccountLimits{PurgeRequestLimit: "1/h"}}))
+	config := h.purgeConfig(`paths = ["/img/*"]
+  timeouts { create = "2s" }`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: h.factories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig:   func() { h.purgeAsAnotherClient(gcoreapi.Purge{Type: gcoreapi.PurgeByPattern, Items: []string{"/x"}}) },
+				Config:      config,
+				ExpectError: regexp.MustCompile(fmt.Sprintf(`(?s)purge by pattern of CDN resource %d.*1/h.*timeouts.create`, h.resourceID)),
+			},
+			{
+				// Nothing landed in state: with room again, the next apply purges.
+				PreConfig: func() {
+					if err := h.sim.SetLimits(gcoreapi.AccountLimits{PurgeRequestLimit: "5/s"}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(purgeAddress, plancheck.ResourceActionCreate),
+				}},
+				ConfigStateChecks: stateHoldsPurge(),
+			},
+		},
+	})
+	// Accepted: the other client's purge, then ours on the second apply only.
+	purges := h.sim.Purges()
+	if len(purges) != 2 || purges[0].Items[0] != "/x" || purges[1].Items[0] != "/img/*" {
+		t.Errorf("accepted purges: %+v", purges)
 	}
 }
