@@ -83,10 +83,11 @@ func expect(t *testing.T, w *httptest.ResponseRecorder, status int, body string)
 	}
 }
 
-func quoted(n int, item string) string {
+// quotedItems returns n JSON strings "/a", comma-separated.
+func quotedItems(n int) string {
 	items := make([]string, n)
 	for i := range items {
-		items[i] = strconv.Quote(item)
+		items[i] = strconv.Quote("/a")
 	}
 	return strings.Join(items, ",")
 }
@@ -149,9 +150,9 @@ func TestBadRequestBodies(t *testing.T) {
 		{name: "whitespace in URL", body: `{"urls": ["/a b"]}`,
 			want: `{"errors":{"urls":{"0":[` + strconv.Quote(spaceErr) + `]}}}`},
 
-		{name: "too many urls", body: `{"urls": [` + quoted(101, "/a") + `]}`,
+		{name: "too many urls", body: `{"urls": [` + quotedItems(101) + `]}`,
 			want: `{"errors":{"urls":["Ensure this field has no more than 100 elements."]}}`},
-		{name: "too many paths", body: `{"paths": [` + quoted(11, "/a") + `]}`,
+		{name: "too many paths", body: `{"paths": [` + quotedItems(11) + `]}`,
 			want: `{"errors":{"paths":["Ensure this field has no more than 10 elements."]}}`},
 		{name: "account pattern limit", body: `{"paths": ["/a", "/b", "/c"]}`, limits: gcoreapi.AccountLimits{PurgePatternLimit: 2},
 			want: `{"errors":{"paths":["Ensure this field has no more than 2 elements."]}}`},
@@ -187,8 +188,8 @@ func TestRuleMessageKeepsAmpersand(t *testing.T) {
 
 func TestLimitsAtTheEdge(t *testing.T) {
 	s, _ := newSim(t, Config{})
-	expect(t, purge(s, 7, `{"urls": [`+quoted(100, "/a")+`]}`), http.StatusCreated, "")
-	expect(t, purge(s, 8, `{"paths": [`+quoted(10, "/a")+`]}`), http.StatusCreated, "")
+	expect(t, purge(s, 7, `{"urls": [`+quotedItems(100)+`]}`), http.StatusCreated, "")
+	expect(t, purge(s, 8, `{"paths": [`+quotedItems(10)+`]}`), http.StatusCreated, "")
 }
 
 func TestAuthentication(t *testing.T) {
