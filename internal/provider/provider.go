@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -33,13 +34,20 @@ const (
 	envBaseURL = "GCORE_BASE_URL"
 )
 
-var _ provider.Provider = (*gcoreProvider)(nil)
+var (
+	_ provider.Provider            = (*gcoreProvider)(nil)
+	_ provider.ProviderWithActions = (*gcoreProvider)(nil)
+)
 
 type gcoreProvider struct {
 	version string
 	// httpClient carries every API request; nil means a default client. Tests
 	// inject a recording or replaying client here, never through the schema.
 	httpClient *http.Client
+	// schedulerOptions tune the purge scheduler (attempt timeout, backoff);
+	// the zero value means its defaults. Only tests set it, to make faults
+	// quick to play out; it is never read from the schema.
+	schedulerOptions scheduler.Options
 }
 
 // New returns the provider factory that main serves.
@@ -108,9 +116,12 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 
 	// One scheduler per provider instance: every purge of this run shares its
 	// view of the rate limits, and purges waiting together share requests.
-	data := &providerData{apiKey: apiKey, purges: scheduler.New(client, scheduler.Options{Log: logInfo})}
+	opts := p.schedulerOptions
+	opts.Log = logInfo
+	data := &providerData{apiKey: apiKey, purges: scheduler.New(client, opts)}
 	tflog.Info(data.mask(ctx), "configured the Gcore API client", map[string]any{"base_url": baseURL, "api_key_set": apiKey != ""})
 	resp.ResourceData = data
+	resp.ActionData = data
 }
 
 // settingWithFallback returns the attribute when set, else the environment
@@ -130,6 +141,24 @@ func settingWithFallback(attr types.String, env, def string) string {
 type providerData struct {
 	apiKey string
 	purges *scheduler.Scheduler
+}
+
+// configuredData is what the provider's Configure handed to a resource or an
+// action: nil before the provider is configured (validation runs earlier).
+func configuredData(from any) (*providerData, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if from == nil {
+		return nil, diags
+	}
+	data, ok := from.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; please report this issue", from))
+	}
+	return data, diags
+}
+
+func notConfigured() diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Provider not configured", "The gcore provider was not configured before the purge; please report this issue.")
 }
 
 // logInfo passes the scheduler's messages on to Terraform's log. The context
@@ -161,6 +190,11 @@ func (d *providerData) requireAPIKey() diag.Diagnostics {
 
 func (p *gcoreProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{newCDNPurgeResource}
+}
+
+// Actions need Terraform 1.14 or later; older versions ignore them.
+func (p *gcoreProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{newCDNPurgeAction}
 }
 
 func (p *gcoreProvider) DataSources(_ context.Context) []func() datasource.DataSource {

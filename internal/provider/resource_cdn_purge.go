@@ -55,15 +55,33 @@ type cdnPurgeResource struct {
 func newCDNPurgeResource() resource.Resource { return &cdnPurgeResource{} }
 
 type cdnPurgeModel struct {
-	ID         types.String   `tfsdk:"id"`
-	ResourceID types.Int64    `tfsdk:"resource_id"`
-	URLs       types.Set      `tfsdk:"urls"`
-	Paths      types.Set      `tfsdk:"paths"`
-	PurgeAll   types.Bool     `tfsdk:"purge_all"`
-	Triggers   types.Map      `tfsdk:"triggers"`
-	PurgedAt   types.String   `tfsdk:"purged_at"`
-	Timeouts   timeouts.Value `tfsdk:"timeouts"`
+	purgeArguments
+	ID       types.String   `tfsdk:"id"`
+	Triggers types.Map      `tfsdk:"triggers"`
+	PurgedAt types.String   `tfsdk:"purged_at"`
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
+
+// purgeArguments say what to purge; the resource and the action share them,
+// with the same descriptions and validators.
+type purgeArguments struct {
+	ResourceID types.Int64 `tfsdk:"resource_id"`
+	URLs       types.Set   `tfsdk:"urls"`
+	Paths      types.Set   `tfsdk:"paths"`
+	PurgeAll   types.Bool  `tfsdk:"purge_all"`
+}
+
+// Descriptions of the purge arguments.
+var (
+	resourceIDDescription = "ID of the CDN resource whose cache is purged."
+	urlsDescription       = fmt.Sprintf("Purge by URL: 1 to %d paths of files, each starting with `/`, without scheme or host "+
+		"(`/app.js`, not `https://cdn.example.com/app.js`). Query strings are kept. Conflicts with `paths` and `purge_all`.",
+		gcoreapi.MaxURLsPerRequest)
+	pathsDescription = fmt.Sprintf("Purge by pattern: 1 to %d patterns, each starting with `/`, with `*` allowed only as the "+
+		"last character (`/images/*`). Patterns are recursive. Conflicts with `urls` and `purge_all`.",
+		gcoreapi.MaxPatternsPerRequest)
+	purgeAllDescription = "Purge the whole cache of the CDN resource. Must be `true` when set. Conflicts with `urls` and `paths`."
+)
 
 func (r *cdnPurgeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_cdn_purge"
@@ -81,31 +99,27 @@ func (r *cdnPurgeResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"resource_id": schema.Int64Attribute{
-				MarkdownDescription: "ID of the CDN resource whose cache is purged.",
+				MarkdownDescription: resourceIDDescription,
 				Required:            true,
 				Validators:          resourceIDValidators(),
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"urls": schema.SetAttribute{
-				MarkdownDescription: fmt.Sprintf("Purge by URL: 1 to %d paths of files, each starting with `/`, without scheme or host "+
-					"(`/app.js`, not `https://cdn.example.com/app.js`). Query strings are kept. Conflicts with `paths` and `purge_all`.",
-					gcoreapi.MaxURLsPerRequest),
-				ElementType:   types.StringType,
-				Optional:      true,
-				Validators:    urlsValidators(),
-				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
+				MarkdownDescription: urlsDescription,
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators:          urlsValidators(),
+				PlanModifiers:       []planmodifier.Set{setplanmodifier.RequiresReplace()},
 			},
 			"paths": schema.SetAttribute{
-				MarkdownDescription: fmt.Sprintf("Purge by pattern: 1 to %d patterns, each starting with `/`, with `*` allowed only as the "+
-					"last character (`/images/*`). Patterns are recursive. Conflicts with `urls` and `purge_all`.",
-					gcoreapi.MaxPatternsPerRequest),
-				ElementType:   types.StringType,
-				Optional:      true,
-				Validators:    pathsValidators(),
-				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
+				MarkdownDescription: pathsDescription,
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators:          pathsValidators(),
+				PlanModifiers:       []planmodifier.Set{setplanmodifier.RequiresReplace()},
 			},
 			"purge_all": schema.BoolAttribute{
-				MarkdownDescription: "Purge the whole cache of the CDN resource. Must be `true` when set. Conflicts with `urls` and `paths`.",
+				MarkdownDescription: purgeAllDescription,
 				Optional:            true,
 				Validators:          purgeAllValidators(),
 				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
@@ -136,14 +150,8 @@ func (r *cdnPurgeResource) ConfigValidators(context.Context) []resource.ConfigVa
 }
 
 func (r *cdnPurgeResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return // validation runs before the provider is configured
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; please report this issue", req.ProviderData))
-		return
-	}
+	data, diags := configuredData(req.ProviderData)
+	resp.Diagnostics.Append(diags...)
 	r.data = data
 }
 
@@ -165,43 +173,19 @@ func (r *cdnPurgeResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	if r.data == nil {
-		resp.Diagnostics.AddError("Provider not configured", "The gcore provider was not configured before the purge; please report this issue.")
+		resp.Diagnostics.Append(notConfigured())
 		return
 	}
-	ctx = r.data.mask(ctx)
-	resp.Diagnostics.Append(r.data.requireAPIKey()...)
-	// Values unknown at plan time were not validated then: check them now,
-	// with the same validators, before anything is sent.
-	resp.Diagnostics.Append(revalidate(ctx, req.Plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-
 	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	purge, diags := plan.purge(ctx)
+	result, diags := r.data.sendPurge(ctx, tfsdk.Config{Raw: req.Plan.Raw, Schema: req.Plan.Schema}, plan.purgeArguments, timeout, nil)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resourceID := plan.ResourceID.ValueInt64()
-	tflog.Info(ctx, "queueing purge", map[string]any{"resource_id": resourceID, "purge_type": purge.Type.String(), "items": len(purge.Items)})
-	result, err := r.data.purges.Purge(ctx, scheduler.Job{ResourceID: resourceID, Type: purge.Type, Items: purge.Items})
-	if err != nil {
-		resp.Diagnostics.Append(purgeErrorDiagnostics(err, resourceID)...)
-		return
-	}
-	tflog.Info(ctx, "purge accepted", map[string]any{
-		"resource_id": resourceID, "purge_type": purge.Type.String(), "requests": result.Requests,
-		"merged_with": result.Merged, "waited": result.Waited.String(), "settled_by_purge_all": result.SettledByPurgeAll,
-	})
-
 	plan.ID = types.StringValue(rand.Text())
 	plan.PurgedAt = types.StringValue(result.AcceptedAt.UTC().Format(time.RFC3339))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -224,9 +208,43 @@ func (r *cdnPurgeResource) Delete(ctx context.Context, _ resource.DeleteRequest,
 	tflog.Debug(ctx, "removing the purge from state; nothing is sent to the API")
 }
 
-// purge turns the planned arguments into the request body's content. Items
+// sendPurge checks the arguments once more, now that every value is known,
+// and purges through the scheduler within timeout. progress, if not nil,
+// hears how the purge goes.
+func (d *providerData) sendPurge(ctx context.Context, config tfsdk.Config, args purgeArguments, timeout time.Duration,
+	progress scheduler.Progress,
+) (scheduler.Result, diag.Diagnostics) {
+	ctx = d.mask(ctx)
+	diags := d.requireAPIKey()
+	// Values unknown at plan time were not validated then: check them now,
+	// with the same validators, before anything is sent.
+	diags.Append(revalidate(ctx, config)...)
+	if diags.HasError() {
+		return scheduler.Result{}, diags
+	}
+	purge, argDiags := args.purge(ctx)
+	if diags.Append(argDiags...); diags.HasError() {
+		return scheduler.Result{}, diags
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	resourceID := args.ResourceID.ValueInt64()
+	tflog.Info(ctx, "queueing purge", map[string]any{"resource_id": resourceID, "purge_type": purge.Type.String(), "items": len(purge.Items)})
+	result, err := d.purges.Purge(ctx, scheduler.Job{ResourceID: resourceID, Type: purge.Type, Items: purge.Items, Progress: progress})
+	if err != nil {
+		diags.Append(purgeErrorDiagnostics(err, resourceID)...)
+		return result, diags
+	}
+	tflog.Info(ctx, "purge accepted", map[string]any{
+		"resource_id": resourceID, "purge_type": purge.Type.String(), "requests": result.Requests,
+		"merged_with": result.Merged, "waited": result.Waited.String(), "settled_by_purge_all": result.SettledByPurgeAll,
+	})
+	return result, diags
+}
+
+// purge turns the arguments into the request body's content. Items
 // are sorted so that the same set always sends the same body.
-func (m cdnPurgeModel) purge(ctx context.Context) (gcoreapi.Purge, diag.Diagnostics) {
+func (m purgeArguments) purge(ctx context.Context) (gcoreapi.Purge, diag.Diagnostics) {
 	var items []string
 	var diags diag.Diagnostics
 	switch {
@@ -274,6 +292,7 @@ func purgeErrorDiagnostics(err error, resourceID int64) diag.Diagnostics {
 // The validators below are shared by the schema and by revalidate, so that a
 // value unknown at plan time meets exactly the same rules before it is sent.
 
+// purgeModeExpressions are the arguments of which exactly one is set.
 func purgeModeExpressions() []path.Expression {
 	return []path.Expression{path.MatchRoot("urls"), path.MatchRoot("paths"), path.MatchRoot("purge_all")}
 }
@@ -300,11 +319,12 @@ func purgeAllValidators() []validator.Bool {
 	return []validator.Bool{boolvalidator.Equals(true)}
 }
 
-// revalidate runs the schema's validators again on the planned values, which
-// are all known at apply time.
-func revalidate(ctx context.Context, plan tfsdk.Plan) diag.Diagnostics {
+// revalidate runs the validators of the purge arguments again on values that
+// are all known at apply time: the planned values of the resource, or the
+// configuration of the action. The resource's ExactlyOneOf reads config as
+// well as the action's would.
+func revalidate(ctx context.Context, config tfsdk.Config) diag.Diagnostics {
 	var diags diag.Diagnostics
-	config := tfsdk.Config{Raw: plan.Raw, Schema: plan.Schema}
 	for _, v := range []resource.ConfigValidator{resourcevalidator.ExactlyOneOf(purgeModeExpressions()...)} {
 		resp := &resource.ValidateConfigResponse{}
 		v.ValidateResource(ctx, resource.ValidateConfigRequest{Config: config}, resp)
@@ -312,7 +332,7 @@ func revalidate(ctx context.Context, plan tfsdk.Plan) diag.Diagnostics {
 	}
 	for name, validators := range map[string][]validator.Set{"urls": urlsValidators(), "paths": pathsValidators()} {
 		var value types.Set
-		diags.Append(plan.GetAttribute(ctx, path.Root(name), &value)...)
+		diags.Append(config.GetAttribute(ctx, path.Root(name), &value)...)
 		for _, v := range validators {
 			resp := &validator.SetResponse{}
 			v.ValidateSet(ctx, validator.SetRequest{Path: path.Root(name), PathExpression: path.MatchRoot(name), ConfigValue: value, Config: config}, resp)
@@ -320,14 +340,14 @@ func revalidate(ctx context.Context, plan tfsdk.Plan) diag.Diagnostics {
 		}
 	}
 	var resourceID types.Int64
-	diags.Append(plan.GetAttribute(ctx, path.Root("resource_id"), &resourceID)...)
+	diags.Append(config.GetAttribute(ctx, path.Root("resource_id"), &resourceID)...)
 	for _, v := range resourceIDValidators() {
 		resp := &validator.Int64Response{}
 		v.ValidateInt64(ctx, validator.Int64Request{Path: path.Root("resource_id"), PathExpression: path.MatchRoot("resource_id"), ConfigValue: resourceID, Config: config}, resp)
 		diags.Append(resp.Diagnostics...)
 	}
 	var purgeAll types.Bool
-	diags.Append(plan.GetAttribute(ctx, path.Root("purge_all"), &purgeAll)...)
+	diags.Append(config.GetAttribute(ctx, path.Root("purge_all"), &purgeAll)...)
 	for _, v := range purgeAllValidators() {
 		resp := &validator.BoolResponse{}
 		v.ValidateBool(ctx, validator.BoolRequest{Path: path.Root("purge_all"), PathExpression: path.MatchRoot("purge_all"), ConfigValue: purgeAll, Config: config}, resp)

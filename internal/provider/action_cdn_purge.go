@@ -1,0 +1,147 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/actionvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+var (
+	_ action.Action                     = (*cdnPurgeAction)(nil)
+	_ action.ActionWithConfigure        = (*cdnPurgeAction)(nil)
+	_ action.ActionWithConfigValidators = (*cdnPurgeAction)(nil)
+	_ action.ActionWithModifyPlan       = (*cdnPurgeAction)(nil)
+)
+
+// cdnPurgeAction purges when Terraform invokes it (Terraform 1.14 and later):
+// from an action_trigger after the upload of the files, or with
+// `terraform apply -invoke`. It purges through the same scheduler as the
+// resource, so that both share the rate limits and can share requests.
+type cdnPurgeAction struct {
+	data *providerData
+}
+
+func newCDNPurgeAction() action.Action { return &cdnPurgeAction{} }
+
+type cdnPurgeActionModel struct {
+	purgeArguments
+	Timeout types.String `tfsdk:"timeout"`
+}
+
+func (a *cdnPurgeAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_cdn_purge"
+}
+
+func (a *cdnPurgeAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Purges the cache of a Gcore CDN resource each time it is invoked: by URL, by pattern or all of it. " +
+			"Needs Terraform 1.14 or later; with older versions and OpenTofu, use the `gcore_cdn_purge` resource.",
+		Attributes: map[string]schema.Attribute{
+			"resource_id": schema.Int64Attribute{
+				MarkdownDescription: resourceIDDescription,
+				Required:            true,
+				Validators:          resourceIDValidators(),
+			},
+			"urls": schema.SetAttribute{
+				MarkdownDescription: urlsDescription,
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators:          urlsValidators(),
+			},
+			"paths": schema.SetAttribute{
+				MarkdownDescription: pathsDescription,
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators:          pathsValidators(),
+			},
+			"purge_all": schema.BoolAttribute{
+				MarkdownDescription: purgeAllDescription,
+				Optional:            true,
+				Validators:          purgeAllValidators(),
+			},
+			"timeout": schema.StringAttribute{
+				MarkdownDescription: "How long the purge may take, waiting for rate-limit room included: a duration such as " +
+					"`90s` or `20m` (default `20m`).",
+				Optional:   true,
+				Validators: []validator.String{durationValidator{}},
+			},
+		},
+	}
+}
+
+func (a *cdnPurgeAction) ConfigValidators(context.Context) []action.ConfigValidator {
+	return []action.ConfigValidator{actionvalidator.ExactlyOneOf(purgeModeExpressions()...)}
+}
+
+func (a *cdnPurgeAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
+	data, diags := configuredData(req.ProviderData)
+	resp.Diagnostics.Append(diags...)
+	a.data = data
+}
+
+// ModifyPlan fails a plan that would invoke the action without an API key.
+func (a *cdnPurgeAction) ModifyPlan(_ context.Context, _ action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
+	if a.data != nil {
+		resp.Diagnostics.Append(a.data.requireAPIKey()...)
+	}
+}
+
+func (a *cdnPurgeAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	var args cdnPurgeActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &args)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if a.data == nil {
+		resp.Diagnostics.Append(notConfigured())
+		return
+	}
+	timeout := defaultCreateTimeout
+	if !args.Timeout.IsNull() {
+		// The validator accepted it at plan time; an unknown value then is
+		// known now, and checked again by parsing.
+		d, err := time.ParseDuration(args.Timeout.ValueString())
+		if err != nil || d <= 0 {
+			resp.Diagnostics.AddAttributeError(timeoutPath, "Invalid timeout", durationAdvice(args.Timeout.ValueString()))
+			return
+		}
+		timeout = d
+	}
+	subject := fmt.Sprintf("CDN resource %d: ", args.ResourceID.ValueInt64())
+	progress := func(msg string) { resp.SendProgress(action.InvokeProgressEvent{Message: subject + msg}) }
+	_, diags := a.data.sendPurge(ctx, req.Config, args.purgeArguments, timeout, progress)
+	resp.Diagnostics.Append(diags...)
+}
+
+var timeoutPath = path.Root("timeout")
+
+// durationValidator checks the action's timeout at plan time. It is written
+// here because the validators package has no duration validator (the
+// timeouts package validates only its own block).
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return "must be a positive duration such as 90s or 20m"
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid timeout", durationAdvice(req.ConfigValue.ValueString()))
+	}
+}
+
+func durationAdvice(value string) string {
+	return fmt.Sprintf("timeout %q is not a positive duration. Use a number with a unit, such as \"90s\", \"20m\" or \"1h30m\".", value)
+}
