@@ -6,9 +6,8 @@ terraform {
   }
 }
 
-# With GCORE_API_KEY set in the environment the block can stay empty, which
-# keeps the key out of the configuration and out of version control.
+# Empty when GCORE_API_KEY is set in the environment.
 provider "gcore" {
-  # api_key  = var.gcore_api_key     # or GCORE_API_KEY
-  # base_url = "https://api.gcore.com" # or GCORE_BASE_URL
+  # api_key  = var.gcore_api_key       # instead of GCORE_API_KEY
+  # base_url = "https://api.gcore.com" # instead of GCORE_BASE_URL; this is the default
 }
