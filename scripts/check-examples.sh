@@ -68,7 +68,12 @@ TF
 
 status=0
 for dir in $(find examples -name '*.tf' -not -path '*/.terraform/*' -exec dirname {} \; | sort -u); do
-  if validate "$dir"; then
+  if [[ $dir == examples/actions/* ]]; then
+    # Actions need Terraform 1.14, which cannot be built from the module
+    # proxy: these are only formatted (above). TestAccCDNPurgeAction_afterUpload
+    # applies the same shape when TF_ACC_TERRAFORM_PATH is a 1.14+ CLI.
+    echo "skip $dir (validate needs Terraform 1.14 or later)"
+  elif validate "$dir"; then
     echo "ok   $dir"
   else
     echo "FAIL $dir"

@@ -3,12 +3,14 @@ package provider
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -27,14 +29,26 @@ const actionType = "gcore_cdn_purge"
 // protocolClient calls one provider server, configured with the harness's
 // key and base URL (from the environment, as a user would).
 type protocolClient struct {
-	t      *testing.T
-	server interface {
-		tfprotov6.ProviderServer
-		tfprotov6.ActionServer
-	}
+	t          *testing.T
+	server     actionServer
 	actionType tftypes.Object
 	// resourceType is the gcore_cdn_purge resource's.
 	resourceType tftypes.Object
+}
+
+// actionServer is a provider server that serves actions too.
+type actionServer interface {
+	tfprotov6.ProviderServer
+	tfprotov6.ActionServer
+}
+
+func objectType(t *testing.T, schema *tfprotov6.Schema) tftypes.Object {
+	t.Helper()
+	typ, ok := schema.ValueType().(tftypes.Object)
+	if !ok {
+		t.Fatalf("schema type %v is not an object", schema.ValueType())
+	}
+	return typ
 }
 
 func (h *harness) protocolClient() *protocolClient {
@@ -43,7 +57,7 @@ func (h *harness) protocolClient() *protocolClient {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	server, ok := served.(tfprotov6.ProviderServerWithActions)
+	server, ok := served.(actionServer)
 	if !ok {
 		h.t.Fatalf("the provider server (%T) does not serve actions", served)
 	}
@@ -55,10 +69,10 @@ func (h *harness) protocolClient() *protocolClient {
 	c := &protocolClient{
 		t:            h.t,
 		server:       server,
-		actionType:   schemas.ActionSchemas[actionType].Schema.ValueType().(tftypes.Object),
-		resourceType: schemas.ResourceSchemas[actionType].ValueType().(tftypes.Object),
+		actionType:   objectType(h.t, schemas.ActionSchemas[actionType].Schema),
+		resourceType: objectType(h.t, schemas.ResourceSchemas[actionType]),
 	}
-	providerType := schemas.Provider.ValueType().(tftypes.Object)
+	providerType := objectType(h.t, schemas.Provider)
 	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
 		TerraformVersion: "1.14.0",
 		Config:           c.dynamicValue(providerType, nil),
@@ -377,4 +391,36 @@ action "gcore_cdn_purge" "site" {
 	})
 	body := ` {"urls":["/app.js","/index.html"]}`
 	h.expectPurges("POST "+h.purgePath()+body, "POST "+h.purgePath()+body)
+}
+
+// TestActionDocsListEveryArgument keeps the action's docs page, written out
+// by hand (the pinned Terraform CLI cannot export action schemas for
+// tfplugindocs), in step with the schema: each argument under its heading,
+// with its description.
+func TestActionDocsListEveryArgument(t *testing.T) {
+	page, err := os.ReadFile("../../docs/actions/cdn_purge.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, schemaDocs, _ := strings.Cut(string(page), "### Required")
+	required, optional, found := strings.Cut(schemaDocs, "### Optional")
+	if !found {
+		t.Fatal("the page lacks the Required and Optional sections")
+	}
+	resp := &action.SchemaResponse{}
+	newCDNPurgeAction().Schema(context.Background(), action.SchemaRequest{}, resp)
+	for name, attr := range resp.Schema.Attributes {
+		section := optional
+		if attr.IsRequired() {
+			section = required
+		}
+		entry := fmt.Sprintf("- `%s` (", name)
+		line := ""
+		if i := strings.Index(section, entry); i >= 0 {
+			line, _, _ = strings.Cut(section[i:], "\n")
+		}
+		if line == "" || !strings.HasSuffix(line, ") "+attr.GetMarkdownDescription()) {
+			t.Errorf("docs/actions/cdn_purge.md: want a line %s...) %s\nunder its heading; got %q", entry, attr.GetMarkdownDescription(), line)
+		}
+	}
 }

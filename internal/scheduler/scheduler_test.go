@@ -688,7 +688,15 @@ func TestInvalidJobsAreRefused(t *testing.T) {
 
 func TestNoGoroutineOutlivesItsJobs(t *testing.T) {
 	h := newHarness(t, documentedAccount, Options{})
-	h.api.script(nil, apiError(t, http.StatusNotFound, ""))
+	notFound := apiError(t, http.StatusNotFound, "")
+	// Answered by resource, not by order: the workers of resources 1 and 2
+	// wake at the same instant and either may call first.
+	h.api.answer = func(_ context.Context, c call) error {
+		if c.resourceID == 2 {
+			return notFound
+		}
+		return nil
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	jobs := []*running{
 		h.enqueue("ok", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}}),
@@ -697,11 +705,87 @@ func TestNoGoroutineOutlivesItsJobs(t *testing.T) {
 	}
 	cancel()
 	h.advanceTo(gather, 0)
+	// Which job gets which scripted answer, and whether the cancelled one
+	// was sent before it left, is up to the race between the queues: this
+	// test is about what is left running once every job has returned.
 	for _, j := range jobs {
-		j.wait(t)
+		_, _ = j.wait(t)
 	}
 	assertNoSchedulerGoroutines(t)
 	if h.clk.Waiters() != 0 {
 		t.Fatalf("%d timers left pending", h.clk.Waiters())
+	}
+}
+
+// TestJobEndingDuringRetriesSaysWhy: a job whose request waits to be retried
+// when its context ends names the failure it waited out: the user learns the
+// API is failing or busy rather than being told to raise the timeout only.
+// After a 429 the purge is not "sent": the API refused it.
+func TestJobEndingDuringRetriesSaysWhy(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		answers  []int // statuses of the attempts before the job ends
+		cancel   bool
+		sent     bool
+		failures int
+		message  string
+	}{
+		{"deadline after server errors", []int{503, 502}, false, true, 2,
+			"purge all of CDN resource 1 was not confirmed within 1s: 2 attempts failed, the last with: " +
+				"the Gcore API answered 502 Bad Gateway; apply again once the API recovers, or raise timeouts.create"},
+		{"cancelled after a server error", []int{500}, true, true, 1,
+			"purge all of CDN resource 1 was cancelled after waiting 1s for a retry after 1 attempt failed " +
+				"(the Gcore API answered 500 Internal Server Error): the limit in force is 1000/s (from the account)"},
+		{"deadline after a 429", []int{429}, false, false, 0,
+			"purge all of CDN resource 1 did not get a slot within 1s: the API answered 429 Too Many Requests " +
+				"(another client may be purging this CDN resource); the limit in force is 1000/s (from the account), " +
+				"and the request waited 1s; raise timeouts.create or purge fewer times"},
+		{"cancelled after a 429", []int{503, 429}, true, false, 1,
+			"purge all of CDN resource 1 was cancelled after waiting 1s for rate-limit room after a 429 answer: " +
+				"the limit in force is 1000/s (from the account)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The backoff waits 375ms after the first failure: every
+			// scripted answer comes before the job ends, at 1s.
+			h := newHarness(t, fastAccount, Options{Backoff: Backoff{Rand: halfJitter}})
+			var answers []error
+			for _, status := range tc.answers {
+				answers = append(answers, apiError(t, status, "60"))
+			}
+			h.api.script(answers...)
+			var ctx context.Context
+			var end func()
+			if tc.cancel {
+				c, cancel := context.WithCancel(context.Background())
+				ctx, end = c, cancel
+			} else {
+				c := newDeadlineCtx(t0.Add(time.Second))
+				ctx, end = c, c.expire
+			}
+			a := h.enqueueCtx(ctx, "a", Job{ResourceID: 1, Type: all})
+			h.advanceTo(gather, 1)
+			for n := 1; n < len(tc.answers); n++ {
+				h.waitCalls(n)
+				h.advanceTo(gather+375*time.Millisecond, 1)
+			}
+			h.waitCalls(len(tc.answers))
+			h.waitEvents("a: ", len(tc.answers)+1) // "sent", then the failure
+			h.advanceTo(time.Second, 1)
+			end()
+			_, err := a.wait(t)
+
+			var timeout *TimeoutError
+			if !errors.As(err, &timeout) || timeout.Sent != tc.sent || timeout.Failures != tc.failures ||
+				!errors.Is(timeout.LastErr, answers[len(answers)-1]) {
+				t.Fatalf("err = %#v", err)
+			}
+			if err.Error() != tc.message {
+				t.Fatalf("message:\n got %q\nwant %q", err, tc.message)
+			}
+			h.advanceTo(time.Hour, 0)
+			if got := len(h.api.recorded()); got != len(tc.answers) {
+				t.Fatalf("%d calls, want %d: the retry outlived its only job", got, len(tc.answers))
+			}
+		})
 	}
 }
