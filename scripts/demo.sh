@@ -40,17 +40,32 @@ provider_installation {
 }
 CFG
 export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
+# The provider's INFO log tells what the purge scheduler decided: the limits in
+# force, which purges share a request, what it waits for.
+export TF_LOG_PROVIDER=INFO TF_LOG_PATH="$work/provider.log"
 cp examples/demo/main.tf "$work/"
 tf() { "$TERRAFORM" -chdir="$work" "$@"; }
 
+# scheduler_log prints what the scheduler logged during the last apply (the
+# message of each INFO line, without its fields), then clears the log.
+scheduler_log() {
+  echo "--- the provider's purge scheduler said:"
+  sed -nE 's/.*provider\.terraform-provider-gcore: (.*)$/\1/p' "$TF_LOG_PATH" | sed -E 's/: [@a-z_]+=.*$//' |
+    grep -E 'limits in force|request #|waiting|rate limited' | sed 's/^/    /' || echo "    (nothing: no purge)"
+  : >"$TF_LOG_PATH"
+}
+
 echo "==> terraform apply (release 1.0.0)"
 tf apply -auto-approve -no-color -compact-warnings -var release=1.0.0
+scheduler_log
 
 echo "==> terraform apply again, nothing changed: nothing is purged"
 tf apply -auto-approve -no-color -compact-warnings -var release=1.0.0
+scheduler_log
 
 echo "==> terraform apply (release 1.0.1): the trigger purges the release's patterns again"
 tf apply -auto-approve -no-color -compact-warnings -var release=1.0.1
+scheduler_log
 
 echo "==> What the API simulator received"
 cat "$work/simulator.log"

@@ -16,10 +16,13 @@ variable "release" {
 
 provider "gcore" {}
 
-# The files an upload changed, purged by URL.
+# The files an upload changed, purged by URL, one purge per file as a
+# per-file trigger would have it: the provider sends them as one request.
 resource "gcore_cdn_purge" "changed_files" {
+  for_each = toset(["/index.html", "/assets/app.js", "/assets/app.css?v=2"])
+
   resource_id = 100200
-  urls        = ["/index.html", "/assets/app.js", "/assets/app.css?v=2"]
+  urls        = [each.value]
 }
 
 # Everything under the release's folders, purged by pattern, again whenever

@@ -298,8 +298,8 @@ func (s *Scheduler) announceMerge(req *request) {
 	for i, j := range req.members {
 		ids[i] = j.seq
 	}
-	s.log(req.members[0].ctx, fmt.Sprintf("%s of CDN resource %d: request #%d carries %d purges (%s)",
-		req.key.typ, req.key.resourceID, req.number, len(req.members), req.describe()), map[string]any{
+	s.log(req.members[0].ctx, fmt.Sprintf("%s of CDN resource %d: request #%d carries %s (%s)",
+		req.key.typ, req.key.resourceID, req.number, plural(len(req.members), "purge"), req.describe()), map[string]any{
 		"resource_id": req.key.resourceID, "purge_type": req.key.typ.String(), "request": req.number,
 		"jobs": len(req.members), "job_ids": ids, "items": len(req.items),
 	})
