@@ -50,6 +50,9 @@ func (s *Scheduler) answered(q *queue, req *request, err error, failures *int) (
 	s.mu.Lock()
 	defer s.unlock()
 	now := s.clock.Now()
+	for _, j := range req.members {
+		j.lastErr, j.failures = err, *failures
+	}
 	if errors.Is(err, gcoreapi.ErrRateLimited) {
 		return s.rateLimited(q, req, err, now), true
 	}
@@ -60,6 +63,9 @@ func (s *Scheduler) answered(q *queue, req *request, err error, failures *int) (
 	}
 	if gcoreapi.IsTransient(err) {
 		*failures++
+		for _, j := range req.members {
+			j.failures = *failures
+		}
 		if *failures < s.opts.Backoff.MaxAttempts {
 			return s.backOff(req, err, *failures, now), true
 		}

@@ -62,7 +62,9 @@
 // # Deadlines
 //
 // A job's context bounds it. When it ends, the job leaves its queue at once
-// (items only it asked for are not sent) and Purge returns a *TimeoutError.
+// (items only it asked for are not sent) and Purge returns a *TimeoutError,
+// which names the failure (a 429, a 5xx, a transport error) its request was
+// waiting to retry, if any.
 // Requests are sent with a context of their own, bounded by the attempt
 // timeout, so one job giving up never cancels a request other jobs share.
 package scheduler

@@ -2,7 +2,9 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
@@ -25,22 +27,43 @@ type TimeoutError struct {
 	// Cancelled is true when the context was cancelled rather than past its
 	// deadline.
 	Cancelled bool
-	// Sent is true when all the job's items had been sent: the purge may
-	// have happened, unconfirmed.
+	// Sent is true when all the job's items had been sent and the API did
+	// not refuse them: the purge may have happened, unconfirmed.
 	Sent bool
+	// LastErr is why the latest attempt at a request carrying the job's
+	// items failed, when that request was waiting to be retried: a 429, a
+	// 5xx, a transport error or an attempt timeout. Nil otherwise.
+	LastErr error
+	// Failures is how many attempts at that request had failed, 429s aside.
+	Failures int
 	// Err is the context's error.
 	Err error
 }
 
 func (e *TimeoutError) Error() string {
 	subject := fmt.Sprintf("%s of CDN resource %d", e.Type, e.ResourceID)
+	rateLimited := errors.Is(e.LastErr, gcoreapi.ErrRateLimited)
 	if e.Cancelled {
 		waitedFor := "a slot"
-		if e.Sent {
+		switch {
+		case rateLimited:
+			waitedFor = "rate-limit room after a 429 answer"
+		case e.LastErr != nil:
+			waitedFor = fmt.Sprintf("a retry after %s failed (%s)", plural(e.Failures, "attempt"), e.lastFailure())
+		case e.Sent:
 			waitedFor = "the API's answer"
 		}
 		return fmt.Sprintf("%s was cancelled after waiting %s for %s: %s",
 			subject, roundDuration(e.Waited), waitedFor, e.limitInForce())
+	}
+	switch {
+	case rateLimited:
+		return fmt.Sprintf("%s did not get a slot within %s: the API answered 429 Too Many Requests (another client may be purging "+
+			"this CDN resource); %s, and the request waited %s; raise timeouts.create or purge fewer times",
+			subject, roundDuration(e.Timeout), e.limitInForce(), roundDuration(e.Waited))
+	case e.LastErr != nil:
+		return fmt.Sprintf("%s was not confirmed within %s: %s failed, the last with: %s; apply again once the API recovers, "+
+			"or raise timeouts.create", subject, roundDuration(e.Timeout), plural(e.Failures, "attempt"), e.lastFailure())
 	}
 	outcome := "did not get a slot"
 	if e.Sent {
@@ -51,6 +74,12 @@ func (e *TimeoutError) Error() string {
 }
 
 func (e *TimeoutError) Unwrap() error { return e.Err }
+
+// lastFailure is LastErr's message, without a final period to clash with
+// the sentence around it.
+func (e *TimeoutError) lastFailure() string {
+	return strings.TrimSuffix(e.LastErr.Error(), ".")
+}
 
 func (e *TimeoutError) limitInForce() string {
 	if e.Limit == (gcoreapi.Rate{}) {

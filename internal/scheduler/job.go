@@ -21,6 +21,12 @@ type job struct {
 	partners map[uint64]bool // other jobs that shared a request with it
 	byAll    bool            // a purge-all settled its items
 
+	// lastErr is why the latest attempt at a request carrying its items
+	// failed, while that request waits to be retried; failures counts that
+	// request's failed attempts other than 429s.
+	lastErr  error
+	failures int
+
 	left       bool // its context ended; nobody waits for it
 	finished   bool
 	err        error

@@ -258,13 +258,17 @@ func (s *Scheduler) leave(ctx context.Context, j *job) (Result, error) {
 		return j.outcome()
 	}
 	j.left = true
-	sent := !j.queued
+	// After a 429 the API refused the request: nothing was purged.
+	sent := !j.queued && !errors.Is(j.lastErr, gcoreapi.ErrRateLimited)
+	lastErr, failures := j.lastErr, j.failures
 	if j.queued {
 		s.dequeue(j)
 	}
 	s.queues[j.key].poke() // a retry it alone waited for is dropped at once
 	s.unlock()
-	return Result{}, s.timeoutError(ctx, j.key, j.start, sent)
+	e := s.timeoutError(ctx, j.key, j.start, sent)
+	e.LastErr, e.Failures = lastErr, failures
+	return Result{}, e
 }
 
 // withAttemptTimeout runs call with a context that the clock cancels after

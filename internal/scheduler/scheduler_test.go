@@ -725,28 +725,30 @@ func TestJobEndingDuringRetriesSaysWhy(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		answers  []int // statuses of the attempts before the job ends
+		end      time.Duration
 		cancel   bool
 		sent     bool
 		failures int
 		message  string
 	}{
-		{"deadline after server errors", []int{503, 502}, false, true, 2,
+		{"deadline after server errors", []int{503, 502}, time.Second, false, true, 2,
 			"purge all of CDN resource 1 was not confirmed within 1s: 2 attempts failed, the last with: " +
 				"the Gcore API answered 502 Bad Gateway; apply again once the API recovers, or raise timeouts.create"},
-		{"cancelled after a server error", []int{500}, true, true, 1,
-			"purge all of CDN resource 1 was cancelled after waiting 1s for a retry after 1 attempt failed " +
+		{"cancelled after a server error", []int{500}, 300 * time.Millisecond, true, true, 1,
+			"purge all of CDN resource 1 was cancelled after waiting 300ms for a retry after 1 attempt failed " +
 				"(the Gcore API answered 500 Internal Server Error): the limit in force is 1000/s (from the account)"},
-		{"deadline after a 429", []int{429}, false, false, 0,
+		{"deadline after a 429", []int{429}, time.Second, false, false, 0,
 			"purge all of CDN resource 1 did not get a slot within 1s: the API answered 429 Too Many Requests " +
 				"(another client may be purging this CDN resource); the limit in force is 1000/s (from the account), " +
 				"and the request waited 1s; raise timeouts.create or purge fewer times"},
-		{"cancelled after a 429", []int{503, 429}, true, false, 1,
+		{"cancelled after a 429", []int{503, 429}, time.Second, true, false, 1,
 			"purge all of CDN resource 1 was cancelled after waiting 1s for rate-limit room after a 429 answer: " +
 				"the limit in force is 1000/s (from the account)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			// The backoff waits 375ms after the first failure: every
-			// scripted answer comes before the job ends, at 1s.
+			// The backoff waits 375ms after the first failure, 750ms after
+			// the second, and a 429 a minute: every scripted answer comes
+			// before the job ends, and no other.
 			h := newHarness(t, fastAccount, Options{Backoff: Backoff{Rand: halfJitter}})
 			var answers []error
 			for _, status := range tc.answers {
@@ -759,7 +761,7 @@ func TestJobEndingDuringRetriesSaysWhy(t *testing.T) {
 				c, cancel := context.WithCancel(context.Background())
 				ctx, end = c, cancel
 			} else {
-				c := newDeadlineCtx(t0.Add(time.Second))
+				c := newDeadlineCtx(t0.Add(tc.end))
 				ctx, end = c, c.expire
 			}
 			a := h.enqueueCtx(ctx, "a", Job{ResourceID: 1, Type: all})
@@ -770,7 +772,7 @@ func TestJobEndingDuringRetriesSaysWhy(t *testing.T) {
 			}
 			h.waitCalls(len(tc.answers))
 			h.waitEvents("a: ", len(tc.answers)+1) // "sent", then the failure
-			h.advanceTo(time.Second, 1)
+			h.advanceTo(tc.end, 1)
 			end()
 			_, err := a.wait(t)
 
