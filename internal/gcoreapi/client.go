@@ -105,7 +105,9 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 		return fmt.Errorf("%s %s: reading the answer: %w", method, endpoint.Path, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return newError(resp, raw)
+		e := newError(resp, raw)
+		e.Message = c.redact(e.Message)
+		return e
 	}
 	if out == nil {
 		return nil
@@ -115,6 +117,20 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 			method, endpoint.Path, resp.StatusCode, err)
 	}
 	return nil
+}
+
+// redacted stands for the API key wherever an answer quotes it.
+const redacted = "[API key redacted]"
+
+// redact removes the API key from text taken from an answer: a proxy or an
+// API error that echoes the Authorization header must not put the key in a
+// diagnostic. A key too short to be a real one is left alone, so as not to
+// mangle the message.
+func (c *Client) redact(text string) string {
+	if len(c.apiKey) < 8 {
+		return text
+	}
+	return strings.ReplaceAll(text, c.apiKey, redacted)
 }
 
 // IsTransient reports whether err is worth retrying as it is: a server error,

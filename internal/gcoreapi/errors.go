@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -91,8 +92,18 @@ func kindOf(status int) error {
 	}
 }
 
-// maxExcerpt bounds the part of a non-JSON body quoted in a message.
-const maxExcerpt = 200
+// Bounds on what an error body can put in a message. The documented bodies
+// are a line or two and nest three levels deep; a misbehaving server or proxy
+// must not fill the user's screen, nor make the decoding slow.
+const (
+	// maxExcerpt bounds the part of a body quoted as it is.
+	maxExcerpt = 200
+	// maxMessage bounds the whole decoded message.
+	maxMessage = 2048
+	// maxDepth bounds how deep the "errors" tree is walked; deeper parts are
+	// quoted as an excerpt.
+	maxDepth = 8
+)
 
 // DecodeErrorBody turns an error body into one readable line. It knows the
 // forms the contract documents:
@@ -102,50 +113,72 @@ const maxExcerpt = 200
 //	{"errors": {"paths": {"0": ["This field may not be blank."]}}}
 //
 // and falls back to an excerpt of anything else, so that an HTML error page
-// from a proxy still says something.
+// from a proxy still says something. The line is valid UTF-8 without control
+// characters (each becomes U+FFFD, so that a terminal never interprets what a
+// server sent) and at most maxMessage bytes.
 func DecodeErrorBody(body []byte) string {
 	text := strings.TrimSpace(string(body))
 	if text == "" {
 		return ""
 	}
-	var doc struct {
-		Message string          `json:"message"`
-		Detail  string          `json:"detail"`
-		Errors  json.RawMessage `json:"errors"`
-	}
+	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(body, &doc); err != nil {
+		if json.Valid(body) {
+			return excerpt(text) // JSON, but not an object
+		}
 		return "(not JSON) " + excerpt(text)
 	}
-	var parts []string
-	for _, s := range []string{doc.Message, doc.Detail} {
-		if s = strings.TrimSpace(s); s != "" {
-			parts = append(parts, s)
+	var f flattener
+	for _, key := range []string{"message", "detail"} {
+		var s string
+		if json.Unmarshal(doc[key], &s) == nil {
+			f.add("", s)
 		}
 	}
-	if len(doc.Errors) > 0 {
-		parts = append(parts, flattenFieldErrors("", doc.Errors)...)
+	if errs, ok := doc["errors"]; ok {
+		f.walk("", errs, 0)
 	}
-	if len(parts) == 0 {
+	if len(f.parts) == 0 {
 		return excerpt(text)
 	}
-	return strings.Join(parts, "; ")
+	return clip(strings.Join(f.parts, "; "), maxMessage)
 }
 
-// flattenFieldErrors walks the nested "errors" object and writes one
-// "field: message" (or "field[index]: message") per leaf, sorted for a stable
-// diagnostic.
-func flattenFieldErrors(field string, raw json.RawMessage) []string {
+// flattener walks the nested "errors" object and writes one "field: message"
+// (or "field[index]: message") per leaf, sorted for a stable diagnostic. It
+// stops once it has written more than a message can hold.
+type flattener struct {
+	parts []string
+	size  int
+}
+
+func (f *flattener) add(field, message string) {
+	if message = oneLine(message); message != "" && f.size <= maxMessage {
+		part := label(field, message)
+		f.parts = append(f.parts, part)
+		f.size += len(part) + len("; ")
+	}
+}
+
+func (f *flattener) walk(field string, raw json.RawMessage, depth int) {
+	if f.size > maxMessage {
+		return
+	}
 	var text string
 	if json.Unmarshal(raw, &text) == nil {
-		return []string{label(field, text)}
+		f.add(field, text)
+		return
+	}
+	if depth >= maxDepth {
+		f.add(field, excerpt(string(raw)))
+		return
 	}
 	var list []json.RawMessage
 	if json.Unmarshal(raw, &list) == nil {
-		var out []string
 		for _, item := range list {
-			out = append(out, flattenFieldErrors(field, item)...)
+			f.walk(field, item, depth+1)
 		}
-		return out
+		return
 	}
 	var object map[string]json.RawMessage
 	if json.Unmarshal(raw, &object) == nil {
@@ -154,13 +187,14 @@ func flattenFieldErrors(field string, raw json.RawMessage) []string {
 			keys = append(keys, k)
 		}
 		sort.Slice(keys, func(i, j int) bool { return lessKey(keys[i], keys[j]) })
-		var out []string
 		for _, k := range keys {
-			out = append(out, flattenFieldErrors(childField(field, k), object[k])...)
+			f.walk(childField(field, oneLine(k)), object[k], depth+1)
 		}
-		return out
+		return
 	}
-	return []string{label(field, excerpt(string(raw)))}
+	if s := string(raw); s != "null" {
+		f.add(field, excerpt(s))
+	}
 }
 
 func childField(parent, key string) string {
@@ -190,14 +224,35 @@ func label(field, message string) string {
 	return field + ": " + message
 }
 
+// excerpt quotes text as one line of at most maxExcerpt bytes.
 func excerpt(text string) string {
-	text = strings.Join(strings.Fields(text), " ")
-	if len(text) > maxExcerpt {
-		cut := maxExcerpt
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
+	return clip(oneLine(text), maxExcerpt)
+}
+
+// oneLine folds runs of white space into one space and replaces invalid
+// UTF-8, control characters and bidirectional controls with U+FFFD.
+func oneLine(text string) string {
+	text = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return ' '
+		case unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r):
+			return utf8.RuneError
 		}
-		text = text[:cut] + "…"
+		return r
+	}, strings.ToValidUTF8(text, string(utf8.RuneError)))
+	return strings.Join(strings.Fields(text), " ")
+}
+
+// clip cuts text to at most limit bytes, at a character boundary, marking the
+// cut with "…".
+func clip(text string, limit int) string {
+	if len(text) <= limit {
+		return text
 	}
-	return text
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return strings.TrimRight(text[:cut], " ") + "…"
 }

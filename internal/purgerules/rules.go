@@ -34,6 +34,10 @@ func checkPath(s string) error {
 		return fmt.Errorf("an empty string is not a path: write a path that starts with \"/\", such as \"/index.html\"")
 	}
 	if path, ok := pathOfAbsoluteURL(s); ok {
+		if strings.HasPrefix(path, "//") {
+			// Written alone, this path would read as a host again.
+			return fmt.Errorf("%q includes a scheme or host: write only the path, from the root of the CDN resource", s)
+		}
 		return fmt.Errorf("%q includes a scheme or host: write only the path, %q", s, path)
 	}
 	if !strings.HasPrefix(s, "/") {
@@ -48,7 +52,9 @@ func checkPath(s string) error {
 }
 
 // pathOfAbsoluteURL recognises "https://host/p", "http://host/p" and
-// "//host/p" and returns the path (with query) the user meant.
+// "//host/p" and returns the path (with query) the user meant, with any white
+// space or control character percent-encoded so that it can be written as it
+// is.
 func pathOfAbsoluteURL(s string) (string, bool) {
 	if !strings.HasPrefix(s, "//") && !strings.Contains(s, "://") {
 		return "", false
@@ -64,5 +70,21 @@ func pathOfAbsoluteURL(s string) (string, bool) {
 	if u.RawQuery != "" {
 		path += "?" + u.RawQuery
 	}
-	return path, true
+	return percentEncodeUnsafe(path), true
+}
+
+// percentEncodeUnsafe percent-encodes the UTF-8 bytes of every white space
+// and control character in s.
+func percentEncodeUnsafe(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !unicode.IsControl(r) {
+			b.WriteRune(r)
+			continue
+		}
+		for _, c := range []byte(string(r)) {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
