@@ -2,28 +2,37 @@ package provider
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/recorder"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
 )
 
@@ -104,6 +113,9 @@ type harness struct {
 	mu         sync.Mutex
 	sent       []sentRequest
 	factories  map[string]func() (tfprotov6.ProviderServer, error)
+	// provider returns a new instance of the provider under test, with the
+	// harness's HTTP client and scheduler options.
+	provider func() *gcoreProvider
 }
 
 type harnessOption func(*harnessConfig)
@@ -111,6 +123,7 @@ type harnessOption func(*harnessConfig)
 type harnessConfig struct {
 	simulatorOnly bool
 	live          *simulator.Config
+	scheduler     scheduler.Options
 }
 
 // simulatorOnly marks a test that needs the simulator's fault controls: it is
@@ -122,6 +135,16 @@ func simulatorOnly() harnessOption { return func(c *harnessConfig) { c.simulator
 func liveSimulator(cfg simulator.Config) harnessOption {
 	return func(c *harnessConfig) { c.live = &cfg }
 }
+
+// schedulerOptions tunes the provider's purge scheduler, through the
+// provider struct (never its schema): faults play out in seconds.
+func schedulerOptions(opts scheduler.Options) harnessOption {
+	return func(c *harnessConfig) { c.scheduler = opts }
+}
+
+// quickRetries keeps the scheduler's default of 5 attempts but backs off in
+// tens of milliseconds instead of seconds.
+var quickRetries = scheduler.Options{Backoff: scheduler.Backoff{Base: 20 * time.Millisecond, Cap: 200 * time.Millisecond}}
 
 // newHarness sets up recording or replay for the calling test. The API key
 // and base URL reach the provider through GCORE_API_KEY and GCORE_BASE_URL,
@@ -158,13 +181,16 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		h.resourceID = id
 	}
 
-	var next http.RoundTripper = http.DefaultTransport
+	next := http.DefaultTransport
 	if h.mode != live {
 		next = h.newRecorder(realResourceID)
 	}
 	client := &http.Client{Transport: &capturingTransport{next: next, h: h}}
+	h.provider = func() *gcoreProvider {
+		return &gcoreProvider{version: "test", httpClient: client, schedulerOptions: cfg.scheduler}
+	}
 	h.factories = map[string]func() (tfprotov6.ProviderServer, error){
-		"gcore": providerserver.NewProtocol6WithError(&gcoreProvider{version: "test", httpClient: client}),
+		"gcore": func() (tfprotov6.ProviderServer, error) { return providerserver.NewProtocol6(h.provider())(), nil },
 	}
 	return h
 }
@@ -175,7 +201,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 var roomyLimits = gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "100/s", PurgeRequestLimit: "100/s"}
 
 func (h *harness) startSimulator(cfg simulator.Config) {
-	cfg.APIKeys = []string{simulatorKey}
+	cfg.APIKeys = append(cfg.APIKeys, simulatorKey)
 	sim, err := simulator.Start(cfg)
 	if err != nil {
 		h.t.Fatal(err)
@@ -326,7 +352,7 @@ func (h *harness) purgePath() string {
 func (h *harness) expectPurges(want ...string) {
 	h.t.Helper()
 	got := h.purgesSent()
-	if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+	if !reflect.DeepEqual(got, want) && (len(got) != 0 || len(want) != 0) {
 		h.t.Errorf("purge requests sent:\n  got  %q\n  want %q", got, want)
 	}
 }
@@ -335,7 +361,7 @@ func (h *harness) expectPurges(want ...string) {
 func (h *harness) checkPurges(want ...string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		got := h.purgesSent()
-		if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+		if !reflect.DeepEqual(got, want) && (len(got) != 0 || len(want) != 0) {
 			return fmt.Errorf("purge requests sent:\n  got  %q\n  want %q", got, want)
 		}
 		return nil
@@ -373,11 +399,227 @@ func TestAccProvider_invalidBaseURL(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Invalid Gcore API base URL.*base_url.*not an absolute http\(s\) URL`),
 			},
 			{
-				PreConfig:   func() { os.Setenv("GCORE_BASE_URL", "ftp://api.gcore.com") },
+				PreConfig:   func() { t.Setenv("GCORE_BASE_URL", "ftp://api.gcore.com") },
 				Config:      h.purgeConfig(`purge_all = true`),
 				ExpectError: regexp.MustCompile(`(?s)Invalid Gcore API base URL.*GCORE_BASE_URL`),
 			},
 		},
 	})
 	h.expectPurges()
+}
+
+// simCalls returns the requests the simulator received from the from-th on,
+// each as "METHOD path -> status", "-> dropped" or "-> no answer".
+func (h *harness) simCalls(from int) []string {
+	var out []string
+	for _, r := range h.sim.Requests()[from:] {
+		outcome := strconv.Itoa(r.Status)
+		switch {
+		case r.Dropped:
+			outcome = "dropped"
+		case r.Status == 0:
+			outcome = "no answer"
+		}
+		out = append(out, r.Method+" "+r.Path+" -> "+outcome)
+	}
+	return out
+}
+
+// expectSimCalls fails the test unless the simulator received exactly want
+// since *mark, then moves *mark past them.
+func (h *harness) expectSimCalls(mark *int, want ...string) {
+	h.t.Helper()
+	if err := h.checkSimCalls(mark, want...)(nil); err != nil {
+		h.t.Error(err)
+	}
+}
+
+// checkSimCalls is expectSimCalls as a step check.
+func (h *harness) checkSimCalls(mark *int, want ...string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		got := h.simCalls(*mark)
+		*mark += len(got)
+		if !reflect.DeepEqual(got, want) {
+			return fmt.Errorf("the simulator received:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+		}
+		return nil
+	}
+}
+
+// limitsCall is the account-limits call as simCalls shows it answered.
+const limitsCall = "GET /cdn/clients/me/limits -> 200"
+
+// diagnostic matches Terraform's output when it holds each of parts, in
+// order. Terraform wraps long lines at spaces, so a space in a part matches
+// any run of white space; everything else is literal.
+func diagnostic(parts ...string) *regexp.Regexp {
+	quoted := make([]string, len(parts))
+	for i, p := range parts {
+		quoted[i] = strings.ReplaceAll(regexp.QuoteMeta(p), " ", `\s+`)
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(quoted, ".*"))
+}
+
+// Driving the Terraform CLI by hand, for what resource.Test cannot do:
+// interrupt an apply, or read every byte Terraform logged and wrote. The CLI
+// is the one the acceptance tests use (TF_ACC_TERRAFORM_PATH), with a CLI
+// configuration of the test's own and no TF_* setting inherited.
+
+// providerSource is the provider's address as configurations name it.
+const providerSource = "gcore-purge/gcore"
+
+// requiredProviders declares the provider; Terraform resolves the source on
+// its default registry host, OpenTofu on its own.
+const requiredProviders = `terraform {
+  required_providers {
+    gcore = {
+      source = "` + providerSource + `"
+    }
+  }
+}
+`
+
+// terraformCLI runs the CLI in a working directory of its own.
+type terraformCLI struct {
+	t   *testing.T
+	bin string
+	dir string
+	env []string
+}
+
+// newTerraformCLI prepares a working directory and an environment: the
+// caller's GCORE_* settings, cliConfig as the CLI configuration, and env.
+func newTerraformCLI(t *testing.T, cliConfig string, env ...string) *terraformCLI {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	bin := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if bin == "" {
+		t.Fatal("TF_ACC_TERRAFORM_PATH must name the Terraform CLI (make test sets it)")
+	}
+	c := &terraformCLI{t: t, bin: bin, dir: t.TempDir()}
+	configFile := filepath.Join(c.dir, "cli.tfrc")
+	if err := os.WriteFile(configFile, []byte(cliConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TF_") && !strings.HasPrefix(kv, "CHECKPOINT_") {
+			c.env = append(c.env, kv)
+		}
+	}
+	c.env = append(c.env, "TF_CLI_CONFIG_FILE="+configFile, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "NO_COLOR=1")
+	c.env = append(c.env, env...)
+	return c
+}
+
+// writeConfig writes the configuration main.tf.
+func (c *terraformCLI) writeConfig(config string) {
+	c.t.Helper()
+	if err := os.WriteFile(filepath.Join(c.dir, "main.tf"), []byte(config), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// command returns the CLI command for args (a subcommand, then its flags
+// and arguments), writing its output to out.
+func (c *terraformCLI) command(out io.Writer, args ...string) *exec.Cmd {
+	cmd := exec.Command(c.bin, append([]string{args[0], "-no-color"}, args[1:]...)...)
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = c.dir, c.env, out, out
+	return cmd
+}
+
+// run runs the CLI and returns its output (standard output and error).
+func (c *terraformCLI) run(args ...string) (string, error) {
+	var out bytes.Buffer
+	err := c.command(&out, args...).Run()
+	return out.String(), err
+}
+
+// mustRun is run, failing the test when the command fails.
+func (c *terraformCLI) mustRun(args ...string) string {
+	c.t.Helper()
+	out, err := c.run(args...)
+	if err != nil {
+		c.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// file returns the content of a file of the working directory.
+func (c *terraformCLI) file(name string) string {
+	c.t.Helper()
+	b, err := os.ReadFile(filepath.Join(c.dir, name))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return string(b)
+}
+
+// devOverrides is a CLI configuration that runs the provider from dir, as a
+// provider developer does, instead of installing it.
+func devOverrides(dir string) string {
+	return fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", providerSource, dir)
+}
+
+// buildProvider builds the provider binary, as `go build` does for a user,
+// into a directory for devOverrides; with -race when the tests run with it,
+// so that the build reuses what the test build compiled.
+func buildProvider(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	args := []string{"build", "-o", filepath.Join(dir, "terraform-provider-gcore")}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "-race" && s.Value == "true" {
+				args = append(args, "-race")
+			}
+		}
+	}
+	cmd := exec.Command("go", append(args, "../..")...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// serveProvider serves the harness's provider in this process, as a
+// provider's debug mode does, and returns the TF_REATTACH_PROVIDERS setting
+// that makes Terraform use it. The provider outlives each Terraform command,
+// so a test can watch what it does after one ends; it stops with the test.
+func (h *harness) serveProvider() string {
+	h.t.Helper()
+	host := cmp.Or(os.Getenv(resource.EnvTfAccProviderHost), "registry.terraform.io")
+	address := host + "/" + providerSource
+	ctx, cancel := context.WithCancel(context.Background())
+	configCh := make(chan *plugin.ReattachConfig, 1)
+	closed := make(chan struct{})
+	served := make(chan error, 1)
+	go func() {
+		served <- tf6server.Serve(address, providerserver.NewProtocol6(h.provider()),
+			tf6server.WithDebug(ctx, configCh, closed),
+			tf6server.WithGoPluginLogger(hclog.NewNullLogger()),
+			tf6server.WithLoggingSink(h.t))
+	}()
+	h.t.Cleanup(func() {
+		cancel()
+		<-closed
+	})
+	var rc *plugin.ReattachConfig
+	select {
+	case rc = <-configCh:
+	case err := <-served:
+		h.t.Fatalf("serving the provider: %v", err)
+	case <-time.After(30 * time.Second):
+		h.t.Fatal("the provider did not start serving")
+	}
+	type addr struct{ Network, String string }
+	reattach, err := json.Marshal(map[string]any{address: map[string]any{
+		"Protocol": string(rc.Protocol), "ProtocolVersion": rc.ProtocolVersion, "Pid": rc.Pid, "Test": rc.Test,
+		"Addr": addr{rc.Addr.Network(), rc.Addr.String()},
+	}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return "TF_REATTACH_PROVIDERS=" + string(reattach)
 }

@@ -377,9 +377,19 @@ func (v itemCountValidator) ValidateSet(_ context.Context, req validator.SetRequ
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	n := len(req.ConfigValue.Elements())
+	// An element unknown until apply may turn out equal to another and
+	// collapse into it: only the known ones count now, all of them when
+	// revalidate runs at apply.
+	n, unknown := 0, false
+	for _, e := range req.ConfigValue.Elements() {
+		if e.IsUnknown() {
+			unknown = true
+		} else {
+			n++
+		}
+	}
 	switch {
-	case n == 0:
+	case n == 0 && !unknown:
 		resp.Diagnostics.AddAttributeError(req.Path, "Empty purge list",
 			fmt.Sprintf("%s is empty, so this purge would clear nothing. To purge the whole cache of the CDN resource, "+
 				"remove %s and set purge_all = true instead.", req.Path, req.Path))
