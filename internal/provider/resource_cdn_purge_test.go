@@ -651,13 +651,17 @@ func TestAccCDNPurge_unreadableErrorBodies(t *testing.T) {
 }
 
 // TestAccCDNPurge_clientErrorsAreNotRetried: 401, 403 and 404 are each
-// tried once, and the diagnostic says what to fix.
+// tried once, the diagnostic says what to fix, and nothing is left in state:
+// each next apply plans the purge anew.
 func TestAccCDNPurge_clientErrorsAreNotRetried(t *testing.T) {
 	const forbiddenKey = "read-only-key"
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits, ForbiddenKeys: []string{forbiddenKey},
 		Resources: []int64{testResourceID}}), schedulerOptions(quickRetries))
 	key := os.Getenv("GCORE_API_KEY")
 	var mark int
+	createsAgain := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction(purgeAddress, plancheck.ResourceActionCreate),
+	}}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: h.factories,
 		Steps: []resource.TestStep{
@@ -672,7 +676,8 @@ func TestAccCDNPurge_clientErrorsAreNotRetried(t *testing.T) {
 					h.expectSimCalls(&mark, "GET /cdn/clients/me/limits -> 401", "POST "+h.purgePath()+" -> 401")
 					t.Setenv("GCORE_API_KEY", forbiddenKey)
 				},
-				Config: h.purgeConfig(`purge_all = true`),
+				Config:           h.purgeConfig(`purge_all = true`),
+				ConfigPlanChecks: createsAgain,
 				ExpectError: diagnostic("Gcore API key lacks permission", "403 Forbidden: You do not have permission to perform this action.",
 					"The API key is valid but may not purge this CDN resource. Use a token whose role can manage CDN resources of this account."),
 			},
@@ -681,13 +686,20 @@ func TestAccCDNPurge_clientErrorsAreNotRetried(t *testing.T) {
 					h.expectSimCalls(&mark, "GET /cdn/clients/me/limits -> 403", "POST "+h.purgePath()+" -> 403")
 					t.Setenv("GCORE_API_KEY", key)
 				},
-				Config: "resource \"gcore_cdn_purge\" \"test\" {\n  resource_id = 999\n  purge_all   = true\n}\n",
+				Config:           "resource \"gcore_cdn_purge\" \"test\" {\n  resource_id = 999\n  purge_all   = true\n}\n",
+				ConfigPlanChecks: createsAgain,
 				ExpectError: diagnostic("CDN resource not found", "with gcore_cdn_purge.test,", "resource_id", "404 Not Found: Not found.",
 					"CDN resource 999 does not exist in the account of this API key. Check resource_id."),
 			},
+			{
+				PreConfig:         func() { h.expectSimCalls(&mark, limitsCall, "POST /cdn/resources/999/purge -> 404") },
+				Config:            h.purgeConfig(`purge_all = true`),
+				ConfigPlanChecks:  createsAgain,
+				ConfigStateChecks: stateHoldsPurge(),
+				Check:             h.checkSimCalls(&mark, limitsCall, "POST "+h.purgePath()+" -> 201"),
+			},
 		},
 	})
-	h.expectSimCalls(&mark, limitsCall, "POST /cdn/resources/999/purge -> 404")
 }
 
 // TestAccCDNPurge_accountLimitsUnreadable: when the account-limits call fails
