@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -29,7 +30,7 @@ const actionType = "gcore_cdn_purge"
 // protocolClient calls one provider server, configured with the harness's
 // key and base URL (from the environment, as a user would).
 type protocolClient struct {
-	t          *testing.T
+	t          testing.TB
 	server     actionServer
 	actionType tftypes.Object
 	// resourceType is the gcore_cdn_purge resource's.
@@ -42,7 +43,7 @@ type actionServer interface {
 	tfprotov6.ActionServer
 }
 
-func objectType(t *testing.T, schema *tfprotov6.Schema) tftypes.Object {
+func objectType(t testing.TB, schema *tfprotov6.Schema) tftypes.Object {
 	t.Helper()
 	typ, ok := schema.ValueType().(tftypes.Object)
 	if !ok {
@@ -53,32 +54,38 @@ func objectType(t *testing.T, schema *tfprotov6.Schema) tftypes.Object {
 
 func (h *harness) protocolClient() *protocolClient {
 	h.t.Helper()
-	served, err := h.factories["gcore"]()
+	return newProtocolClient(h.t, h.factories["gcore"])
+}
+
+// newProtocolClient serves a provider from factory and configures it.
+func newProtocolClient(t testing.TB, factory func() (tfprotov6.ProviderServer, error)) *protocolClient {
+	t.Helper()
+	served, err := factory()
 	if err != nil {
-		h.t.Fatal(err)
+		t.Fatal(err)
 	}
 	server, ok := served.(actionServer)
 	if !ok {
-		h.t.Fatalf("the provider server (%T) does not serve actions", served)
+		t.Fatalf("the provider server (%T) does not serve actions", served)
 	}
 	ctx := context.Background()
 	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil || len(schemas.Diagnostics) > 0 {
-		h.t.Fatalf("GetProviderSchema: %v %v", err, schemas.Diagnostics)
+		t.Fatalf("GetProviderSchema: %v %v", err, schemas.Diagnostics)
 	}
 	c := &protocolClient{
-		t:            h.t,
+		t:            t,
 		server:       server,
-		actionType:   objectType(h.t, schemas.ActionSchemas[actionType].Schema),
-		resourceType: objectType(h.t, schemas.ResourceSchemas[actionType]),
+		actionType:   objectType(t, schemas.ActionSchemas[actionType].Schema),
+		resourceType: objectType(t, schemas.ResourceSchemas[actionType]),
 	}
-	providerType := objectType(h.t, schemas.Provider)
+	providerType := objectType(t, schemas.Provider)
 	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
 		TerraformVersion: "1.14.0",
 		Config:           c.dynamicValue(providerType, nil),
 	})
 	if err != nil || len(configured.Diagnostics) > 0 {
-		h.t.Fatalf("ConfigureProvider: %v %v", err, configured.Diagnostics)
+		t.Fatalf("ConfigureProvider: %v %v", err, configured.Diagnostics)
 	}
 	return c
 }
@@ -260,17 +267,10 @@ func TestAction_sharesRequestsWithTheResource(t *testing.T) {
 func (c *protocolClient) createPurgeResource(resourceID int64, url string) {
 	c.t.Helper()
 	args := map[string]tftypes.Value{"resource_id": number(resourceID), "urls": stringSet(url)}
-	planned := map[string]tftypes.Value{
-		"id":        tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
-		"purged_at": tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
-	}
-	for k, v := range args {
-		planned[k] = v
-	}
 	resp, err := c.server.ApplyResourceChange(context.Background(), &tfprotov6.ApplyResourceChangeRequest{
 		TypeName:     actionType,
 		PriorState:   c.nullValue(c.resourceType),
-		PlannedState: c.dynamicValue(c.resourceType, planned),
+		PlannedState: c.dynamicValue(c.resourceType, newPurgePlan(args)),
 		Config:       c.dynamicValue(c.resourceType, args),
 	})
 	if err != nil {
@@ -280,7 +280,17 @@ func (c *protocolClient) createPurgeResource(resourceID int64, url string) {
 	if len(resp.Diagnostics) > 0 {
 		c.t.Errorf("ApplyResourceChange:\n%s", render(resp.Diagnostics))
 	}
+}
 
+// newPurgePlan is what Terraform plans for a new gcore_cdn_purge with args:
+// its computed attributes unknown.
+func newPurgePlan(args map[string]tftypes.Value) map[string]tftypes.Value {
+	planned := map[string]tftypes.Value{
+		"id":        tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
+		"purged_at": tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
+	}
+	maps.Copy(planned, args)
+	return planned
 }
 
 // TestAction_validation: every rejection of the shared validators, and of

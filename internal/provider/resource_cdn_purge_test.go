@@ -20,8 +20,11 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -1240,5 +1243,37 @@ resource "gcore_cdn_purge" "waiting" {
 	}
 	if len(tfstate.Resources) != 1 || tfstate.Resources[0].Name != "accepted" {
 		t.Errorf("state holds %+v, want only gcore_cdn_purge.accepted", tfstate.Resources)
+	}
+}
+
+// BenchmarkPlanPurge measures the provider's share of planning one new
+// gcore_cdn_purge: ValidateResourceConfig and PlanResourceChange, served in
+// process. `make bench` times whole plans through the CLI; this tells how much
+// of that is the provider's own work rather than Terraform's and its RPCs.
+func BenchmarkPlanPurge(b *testing.B) {
+	b.Setenv("GCORE_API_KEY", simulatorKey)
+	b.Setenv("GCORE_BASE_URL", "http://gcore-api.invalid") // planning sends nothing
+	c := newProtocolClient(b, providerserver.NewProtocol6WithError(&gcoreProvider{version: "bench"}))
+	args := map[string]tftypes.Value{
+		"resource_id": number(testResourceID),
+		"urls":        stringSet("/files/1.js"),
+		"triggers": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String},
+			map[string]tftypes.Value{"release": tftypes.NewValue(tftypes.String, "1")}),
+	}
+	config := c.dynamicValue(c.resourceType, args)
+	proposed := c.dynamicValue(c.resourceType, newPurgePlan(args))
+	prior := c.nullValue(c.resourceType)
+	ctx := context.Background()
+	for b.Loop() {
+		validated, err := c.server.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{TypeName: actionType, Config: config})
+		if err != nil || len(validated.Diagnostics) > 0 {
+			b.Fatalf("ValidateResourceConfig: %v %s", err, render(validated.Diagnostics))
+		}
+		planned, err := c.server.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
+			TypeName: actionType, Config: config, PriorState: prior, ProposedNewState: proposed,
+		})
+		if err != nil || len(planned.Diagnostics) > 0 {
+			b.Fatalf("PlanResourceChange: %v %s", err, render(planned.Diagnostics))
+		}
 	}
 }
