@@ -107,8 +107,8 @@ func (a *cdnPurgeAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	if !args.Timeout.IsNull() {
 		// The validator accepted it at plan time; an unknown value then is
 		// known now, and checked again by parsing.
-		d, err := time.ParseDuration(args.Timeout.ValueString())
-		if err != nil || d <= 0 {
+		d, ok := positiveDuration(args.Timeout.ValueString())
+		if !ok {
 			resp.Diagnostics.AddAttributeError(timeoutPath, "Invalid timeout", durationAdvice(args.Timeout.ValueString()))
 			return
 		}
@@ -137,9 +137,16 @@ func (durationValidator) ValidateString(_ context.Context, req validator.StringR
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d <= 0 {
+	if _, ok := positiveDuration(req.ConfigValue.ValueString()); !ok {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid timeout", durationAdvice(req.ConfigValue.ValueString()))
 	}
+}
+
+// positiveDuration reads a timeout such as "20m"; ok is false unless it is a
+// duration longer than zero.
+func positiveDuration(s string) (d time.Duration, ok bool) {
+	d, err := time.ParseDuration(s)
+	return d, err == nil && d > 0
 }
 
 func durationAdvice(value string) string {

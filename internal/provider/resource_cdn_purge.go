@@ -268,10 +268,12 @@ func purgeErrorDiagnostics(err error, resourceID int64) diag.Diagnostics {
 	var timeout *scheduler.TimeoutError
 	what := "The " + strings.TrimSuffix(err.Error(), ".") + "."
 	switch {
-	case errors.As(err, &timeout) && timeout.Cancelled:
-		diags.AddError("Purge cancelled", fmt.Sprintf("%s\n\nNothing was written to state: the next apply purges again.", what))
 	case errors.As(err, &timeout):
-		diags.AddError("Purge timed out", fmt.Sprintf("%s\n\nNothing was written to state: the next apply purges again.", what))
+		summary := "Purge timed out"
+		if timeout.Cancelled {
+			summary = "Purge cancelled"
+		}
+		diags.AddError(summary, what+"\n\nNothing was written to state: the next apply purges again.")
 	case errors.Is(err, gcoreapi.ErrUnauthorized):
 		diags.AddError("Gcore API key rejected", fmt.Sprintf("%s\n\nThe API key is wrong, expired or revoked. "+
 			"Set a valid permanent API token in api_key (provider \"gcore\") or in %s.", what, envAPIKey))
