@@ -13,6 +13,13 @@ type Clock interface {
 	// once when d <= 0. A Fake counts the timer as a waiter until it fires
 	// or is stopped, which is how tests know that a goroutine is blocked.
 	NewTimer(d time.Duration) Timer
+	// NewTimerAt returns a timer whose channel receives once, when the
+	// clock reads at; at once when it already does. Code that computed at
+	// from an earlier Now should use it rather than NewTimer(at.Sub(now)):
+	// the time may move between the two calls (a Fake's Advance, or a
+	// goroutine descheduled for a while), and a duration would then be
+	// counted from the wrong instant.
+	NewTimerAt(at time.Time) Timer
 }
 
 // Timer is a one-shot timer, like *time.Timer.
@@ -32,6 +39,8 @@ type realClock struct{}
 func (realClock) Now() time.Time { return time.Now() }
 
 func (realClock) NewTimer(d time.Duration) Timer { return realTimer{time.NewTimer(d)} }
+
+func (c realClock) NewTimerAt(at time.Time) Timer { return c.NewTimer(time.Until(at)) }
 
 type realTimer struct{ t *time.Timer }
 

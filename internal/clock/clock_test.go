@@ -30,6 +30,38 @@ func TestRealTimerOfZeroFires(t *testing.T) {
 	<-clock.Real().NewTimer(0).C() // fires without waiting
 }
 
+func TestRealTimerAtThePastFires(t *testing.T) {
+	c := clock.Real()
+	<-c.NewTimerAt(c.Now().Add(-time.Second)).C() // fires without waiting
+	if !c.NewTimerAt(c.Now().Add(time.Hour)).Stop() {
+		t.Fatal("Stop of a pending real timer reported false")
+	}
+}
+
+// TestFakeTimerAtIgnoresTimeThatPassedMeanwhile: code that read Now, then
+// lost the race with Advance before arming its timer, still wakes at the
+// instant it meant, where a duration would leave it a whole Advance late.
+func TestFakeTimerAtIgnoresTimeThatPassedMeanwhile(t *testing.T) {
+	f := clock.NewFake(start)
+	wake := f.Now().Add(time.Second)
+	f.Advance(500 * time.Millisecond) // between reading Now and arming
+	timer := f.NewTimerAt(wake)
+	f.Advance(500*time.Millisecond - time.Nanosecond)
+	assertNotFired(t, timer)
+	f.Advance(time.Nanosecond)
+	if got := <-timer.C(); !got.Equal(wake) {
+		t.Fatalf("timer sent %s, want %s", got, wake)
+	}
+
+	late := f.NewTimerAt(start) // already reached: fires at once
+	if got := <-late.C(); !got.Equal(f.Now()) {
+		t.Fatalf("a timer for the past sent %s, want now %s", got, f.Now())
+	}
+	if f.Waiters() != 0 {
+		t.Fatalf("Waiters() = %d, want 0", f.Waiters())
+	}
+}
+
 func TestFakeTimeMovesOnlyOnAdvance(t *testing.T) {
 	f := clock.NewFake(start)
 	if !f.Now().Equal(start) {

@@ -35,9 +35,21 @@ func (f *Fake) Now() time.Time {
 func (f *Fake) NewTimer(d time.Duration) Timer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.newTimer(f.now.Add(d))
+}
+
+// NewTimerAt returns a timer that fires when the fake time reaches at. A
+// timer for a time already reached fires at once and is never pending.
+func (f *Fake) NewTimerAt(at time.Time) Timer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.newTimer(at)
+}
+
+func (f *Fake) newTimer(deadline time.Time) Timer {
 	f.created++
-	t := &fakeTimer{fake: f, deadline: f.now.Add(d), order: f.created, c: make(chan time.Time, 1)}
-	if d <= 0 {
+	t := &fakeTimer{fake: f, deadline: deadline, order: f.created, c: make(chan time.Time, 1)}
+	if !deadline.After(f.now) {
 		t.c <- f.now
 		return t
 	}

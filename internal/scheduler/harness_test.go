@@ -117,8 +117,23 @@ func newColdHarness(t testing.TB, account gcoreapi.AccountLimits, opts Options) 
 	opts.Clock = clk
 	opts.Log = func(_ context.Context, msg string, _ map[string]any) { h.record("log: " + msg) }
 	h.s = New(h.api, opts)
-	t.Cleanup(func() { assertNoSchedulerGoroutines(t) })
+	t.Cleanup(func() {
+		if t.Failed() {
+			h.drain()
+		}
+		assertNoSchedulerGoroutines(t)
+	})
 	return h
+}
+
+// drain lets the goroutines of a failed test's scheduler finish, so that the
+// failure is reported by its own test and not by every test after it: it
+// moves the fake clock a day ahead, a hundred times, yielding in between.
+func (h *harness) drain() {
+	for range 100 {
+		h.clk.Advance(24 * time.Hour)
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func (h *harness) record(event string) {

@@ -114,7 +114,7 @@ func TestLimitsAreReadOnceUnderConcurrency(t *testing.T) {
 	})
 	close(release)
 	h.waitQueued(20)
-	h.advanceTo(200*time.Millisecond, 0)
+	h.advanceTo(gather, 20) // each CDN resource's worker waits for the gather window
 	for _, j := range jobs {
 		j.succeed(t)
 	}

@@ -163,13 +163,13 @@ func (s *Scheduler) awaitSlot(q *queue, retry *request, retryAt time.Time) bool 
 		if !at.After(now) {
 			return true
 		}
-		s.sleep(q, at.Sub(now))
+		s.sleep(q, at)
 	}
 }
 
-// sleep waits for d on the clock, or until q is poked.
-func (s *Scheduler) sleep(q *queue, d time.Duration) {
-	timer := s.clock.NewTimer(d)
+// sleep waits until the clock reads at, or until q is poked.
+func (s *Scheduler) sleep(q *queue, at time.Time) {
+	timer := s.clock.NewTimerAt(at)
 	select {
 	case <-timer.C():
 	case <-q.wake:

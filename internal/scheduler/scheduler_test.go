@@ -703,11 +703,15 @@ func TestNoGoroutineOutlivesItsJobs(t *testing.T) {
 		h.enqueue("missing", Job{ResourceID: 2, Type: all}),
 		h.enqueueCtx(ctx, "gives up", Job{ResourceID: 3, Type: byPattern, Items: []string{"/p"}}),
 	}
+	h.waitFor("three gather timers", func() bool { return h.clk.Waiters() == 3 })
 	cancel()
-	h.advanceTo(gather, 0)
-	// Which job gets which scripted answer, and whether the cancelled one
-	// was sent before it left, is up to the race between the queues: this
-	// test is about what is left running once every job has returned.
+	if _, err := jobs[2].wait(t); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled job: %v", err)
+	}
+	// The cancelled job's worker stops its timer and retires; advancing
+	// before the other two timers exist would leave them waiting forever.
+	h.waitFor("two gather timers", func() bool { return h.clk.Waiters() == 2 })
+	h.advanceTo(gather, 2)
 	for _, j := range jobs {
 		_, _ = j.wait(t)
 	}
@@ -766,12 +770,14 @@ func TestJobEndingDuringRetriesSaysWhy(t *testing.T) {
 			}
 			a := h.enqueueCtx(ctx, "a", Job{ResourceID: 1, Type: all})
 			h.advanceTo(gather, 1)
+			// Each attempt tells the job "sent", then how it failed; the
+			// clock moves only once the failure was taken in, so that its
+			// retry is timed from when the answer came.
 			for n := 1; n < len(tc.answers); n++ {
-				h.waitCalls(n)
+				h.waitEvents("a: ", 2*n)
 				h.advanceTo(gather+375*time.Millisecond, 1)
 			}
-			h.waitCalls(len(tc.answers))
-			h.waitEvents("a: ", len(tc.answers)+1) // "sent", then the failure
+			h.waitEvents("a: ", 2*len(tc.answers))
 			h.advanceTo(tc.end, 1)
 			end()
 			_, err := a.wait(t)
