@@ -12,14 +12,13 @@ import (
 // deliver sends req until it is accepted, fails for good, or is abandoned by
 // all its jobs, and settles its jobs accordingly.
 func (s *Scheduler) deliver(q *queue, req *request) {
-	failures := 0
 	for {
 		err := s.send(q, req)
-		retryAt, retry := s.answered(q, req, err, &failures)
+		retryAt, retry := s.recordAnswer(q, req, err)
 		if !retry {
 			return
 		}
-		if !s.awaitSlot(q, req, retryAt) {
+		if !s.awaitRoomForRetry(q, req, retryAt) {
 			s.mu.Lock()
 			s.log(req.members[0].ctx, fmt.Sprintf("request #%d is not retried: every purge it carried has given up", req.number),
 				map[string]any{"request": req.number, "resource_id": req.key.resourceID})
@@ -44,16 +43,20 @@ func (s *Scheduler) send(q *queue, req *request) error {
 	})
 }
 
-// answered records the answer to one attempt at req in q's window and
+// recordAnswer records the answer to one attempt at req in q's window and
 // decides what follows: retry (not before retryAt), or settle req's jobs.
-func (s *Scheduler) answered(q *queue, req *request, err error, failures *int) (retryAt time.Time, retry bool) {
+func (s *Scheduler) recordAnswer(q *queue, req *request, err error) (retryAt time.Time, retry bool) {
 	s.mu.Lock()
 	defer s.unlock()
 	now := s.clock.Now()
-	for _, j := range req.members {
-		j.lastErr, j.failures = err, *failures
+	defer s.attemptAnswered(req)
+	rateLimited := errors.Is(err, gcoreapi.ErrRateLimited)
+	transient := !rateLimited && gcoreapi.IsTransient(err)
+	if transient {
+		req.failures++
 	}
-	if errors.Is(err, gcoreapi.ErrRateLimited) {
+	s.setLastError(req, err)
+	if rateLimited {
 		return s.rateLimited(q, req, err, now), true
 	}
 	q.window.record(now)
@@ -61,17 +64,37 @@ func (s *Scheduler) answered(q *queue, req *request, err error, failures *int) (
 		s.settle(req, nil, now)
 		return time.Time{}, false
 	}
-	if gcoreapi.IsTransient(err) {
-		*failures++
-		for _, j := range req.members {
-			j.failures = *failures
-		}
-		if *failures < s.opts.Backoff.MaxAttempts {
-			return s.backOff(req, err, *failures, now), true
-		}
+	if transient && req.failures < s.opts.Backoff.MaxAttempts {
+		return s.backOff(req, err, now), true
 	}
-	s.settle(req, requestError(req, err, *failures), now)
+	s.settle(req, requestError(req, err), now)
 	return time.Time{}, false
+}
+
+// startAttempt records, under s.mu, that an attempt at req is about to be
+// sent: from then on a job of req that leaves waits for its answer.
+func (s *Scheduler) startAttempt(req *request) {
+	for _, j := range req.members {
+		j.attempting++
+	}
+}
+
+// attemptAnswered tells req's jobs that the attempt carrying them was
+// answered; a job that left waits for that before it returns.
+func (s *Scheduler) attemptAnswered(req *request) {
+	for _, j := range req.members {
+		j.attempting--
+		signal(j.answered)
+	}
+}
+
+// setLastError records on req's jobs why its latest attempt failed (nil when
+// it did not), for the message of a job that ends while the request waits
+// for its retry.
+func (s *Scheduler) setLastError(req *request, err error) {
+	for _, j := range req.members {
+		j.lastErr, j.failures = err, req.failures
+	}
 }
 
 // rateLimited blocks q's window after a 429 and returns when to retry: after
@@ -88,21 +111,22 @@ func (s *Scheduler) rateLimited(q *queue, req *request, err error, now time.Time
 	q.window.block(until)
 	msg := fmt.Sprintf("rate limited by the API (another client may be purging this CDN resource); waiting until %s to retry request #%d",
 		clockTime(until), req.number)
-	s.notify(req, msg, map[string]any{"until": until, "wait": wait.String(), "wait_source": source})
+	s.noteAndLog(req, msg, map[string]any{"until": until, "wait": wait.String(), "wait_source": source})
 	return until
 }
 
-// backOff returns when to retry req after its n-th transient failure.
-func (s *Scheduler) backOff(req *request, err error, n int, now time.Time) time.Time {
+// backOff returns when to retry req after its latest transient failure.
+func (s *Scheduler) backOff(req *request, err error, now time.Time) time.Time {
+	n := req.failures
 	at := now.Add(s.opts.Backoff.delay(n))
 	msg := fmt.Sprintf("request #%d failed (%v); retrying at %s (attempt %d of %d)",
 		req.number, err, clockTime(at), n+1, s.opts.Backoff.MaxAttempts)
-	s.notify(req, msg, map[string]any{"until": at, "error": err.Error(), "attempt": n + 1})
+	s.noteAndLog(req, msg, map[string]any{"until": at, "error": err.Error(), "attempt": n + 1})
 	return at
 }
 
-// notify tells req's jobs msg and logs it with fields.
-func (s *Scheduler) notify(req *request, msg string, fields map[string]any) {
+// noteAndLog tells req's jobs msg and logs it with fields.
+func (s *Scheduler) noteAndLog(req *request, msg string, fields map[string]any) {
 	for _, j := range req.members {
 		j.note(msg)
 	}
@@ -124,14 +148,14 @@ func (s *Scheduler) settle(req *request, err error, now time.Time) {
 		if err != nil && j.queued {
 			s.dequeue(j)
 		}
-		j.settled(err, now)
+		j.settle(req.carries[j], err, now)
 	}
 }
 
-func requestError(req *request, err error, failures int) error {
+func requestError(req *request, err error) error {
 	what := fmt.Sprintf("%s of CDN resource %d, request #%d", req.key.typ, req.key.resourceID, req.number)
-	if failures > 1 {
-		return fmt.Errorf("%s failed %d times, giving up: %w", what, failures, err)
+	if req.failures > 1 {
+		return fmt.Errorf("%s failed %d times, giving up: %w", what, req.failures, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -13,13 +13,19 @@ type job struct {
 	key      queueKey
 	start    time.Time
 	progress Progress
+	items    []string // every item of the job, without duplicates
 
-	pending  []string // items not yet carried by any request
-	queued   bool     // waiting in its queue for a request
-	inFlight int      // requests carrying its items, not yet settled
-	requests int
-	partners map[uint64]bool // other jobs that shared a request with it
-	byAll    bool            // a purge-all settled its items
+	pending    []string // items not yet carried by any request
+	queued     bool     // waiting in its queue for a request
+	withdrawn  bool     // it left with items never sent
+	inFlight   int      // requests carrying its items, not yet settled
+	attempting int      // attempts at those requests awaiting their answer
+	requests   int
+	partners   map[uint64]bool // other jobs that shared a request with it
+	byAll      bool            // a purge-all settled its items
+
+	accepted     []string  // items carried by accepted requests, in order
+	lastAccepted time.Time // when the latest of those requests was accepted
 
 	// lastErr is why the latest attempt at a request carrying its items
 	// failed, while that request waits to be retried; failures counts that
@@ -27,11 +33,11 @@ type job struct {
 	lastErr  error
 	failures int
 
-	left       bool // its context ended; nobody waits for it
-	finished   bool
-	err        error
-	acceptedAt time.Time
-	done       chan struct{} // closed when finished
+	left     bool // its context ended; nobody waits for its progress
+	finished bool
+	err      error
+	done     chan struct{} // closed when finished
+	answered chan struct{} // signals the answer to an attempt carrying it
 
 	notes []string
 	noted chan struct{} // signals new notes to await
@@ -43,23 +49,31 @@ func (j *job) note(msg string) {
 		return
 	}
 	j.notes = append(j.notes, msg)
+	signal(j.noted)
+}
+
+// signal wakes whoever waits on c, without blocking: c has room for one.
+func signal(c chan struct{}) {
 	select {
-	case j.noted <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
 }
 
-// settled records that a request carrying j's items was answered, with err
+// settle records that a request carrying items of j was answered, with err
 // nil when it was accepted, and finishes j when that decides it: on the first
 // failure, or on the acceptance of its last outstanding request.
-func (j *job) settled(err error, now time.Time) {
+func (j *job) settle(items []string, err error, now time.Time) {
 	j.inFlight--
+	if err == nil {
+		j.accepted = append(j.accepted, items...)
+		j.lastAccepted = now
+	}
 	switch {
 	case j.finished:
 	case err != nil:
 		j.finish(err)
-	case !j.queued && j.inFlight == 0:
-		j.acceptedAt = now
+	case !j.queued && !j.withdrawn && j.inFlight == 0:
 		j.note("accepted")
 		j.finish(nil)
 	}
@@ -71,18 +85,20 @@ func (j *job) finish(err error) {
 	close(j.done)
 }
 
-// outcome reads the result of a finished job.
+// outcome reads the result of j: complete once j finished without error,
+// partial otherwise.
 func (j *job) outcome() (Result, error) {
-	if j.err != nil {
-		return Result{}, j.err
-	}
-	return Result{
+	res := Result{
 		Requests:          j.requests,
 		Merged:            len(j.partners),
-		Waited:            j.acceptedAt.Sub(j.start),
-		AcceptedAt:        j.acceptedAt,
+		Accepted:          j.accepted,
+		AcceptedAt:        j.lastAccepted,
 		SettledByPurgeAll: j.byAll,
-	}, nil
+	}
+	if !j.lastAccepted.IsZero() {
+		res.Waited = j.lastAccepted.Sub(j.start)
+	}
+	return res, j.err
 }
 
 // live reports whether someone still waits for j.

@@ -56,6 +56,10 @@ type request struct {
 	key     queueKey
 	items   []string
 	members []*job
+	// carries holds, for each member, the items the request settles for it.
+	carries map[*job][]string
+	// failures counts its failed attempts, 429s aside.
+	failures int
 }
 
 // abandoned reports, under s.mu, whether none of req's jobs still waits.
@@ -89,8 +93,8 @@ func (s *Scheduler) enqueue(ctx context.Context, key queueKey, items []string, p
 	s.jobCount++
 	j := &job{
 		seq: s.jobCount, ctx: ctx, key: key, start: start, progress: progress,
-		pending: items, queued: true, partners: make(map[uint64]bool),
-		done: make(chan struct{}), noted: make(chan struct{}, 1),
+		items: items, pending: items, queued: true, partners: make(map[uint64]bool),
+		done: make(chan struct{}), answered: make(chan struct{}, 1), noted: make(chan struct{}, 1),
 	}
 	q := s.queue(key)
 	now := s.clock.Now()
@@ -129,40 +133,54 @@ func (s *Scheduler) dequeue(j *job) {
 
 // work is the worker of q: it sends requests until q is empty.
 func (s *Scheduler) work(q *queue) {
-	for s.awaitSlot(q, nil, time.Time{}) {
+	for s.awaitRoomForNext(q) {
 		if req := s.dispatch(q); req != nil {
 			s.deliver(q, req)
 		}
 	}
 }
 
-// awaitSlot blocks until q's window has room and reports true, or reports
-// false as soon as the slot is not needed. For a new request (retry nil) it
-// also waits for the gather window and tells the waiting jobs when they wait
-// for room; it is not needed once q is empty, and the worker then retires.
-// For a retry of a request, it waits for retryAt; it is not needed once all
-// the request's jobs gave up.
-func (s *Scheduler) awaitSlot(q *queue, retry *request, retryAt time.Time) bool {
+// awaitRoomForNext blocks until q's gather window is over and its rate window
+// has room for a new request, and reports true; it tells the waiting jobs when
+// they wait for room. It reports false once q is empty: the worker retires.
+func (s *Scheduler) awaitRoomForNext(q *queue) bool {
 	for {
 		s.mu.Lock()
-		if retry == nil && q.retireIfIdle() || retry != nil && retry.abandoned() {
+		if q.retireIfIdle() {
 			s.unlock()
 			return false
 		}
 		now := s.clock.Now()
 		room := q.window.nextRoom(now)
-		notBefore := retryAt
-		if retry == nil {
-			notBefore = q.gatherUntil
-			if room.After(now) && room.After(notBefore) {
-				s.announceRoomWait(q, room)
-			}
+		if room.After(now) && room.After(q.gatherUntil) {
+			s.noteRoomWait(q, room)
 		}
-		at := later(room, notBefore)
+		at := later(room, q.gatherUntil)
 		s.unlock()
 		if !at.After(now) {
 			return true
 		}
+		s.sleep(q, at)
+	}
+}
+
+// awaitRoomForRetry blocks until retryAt and until q's rate window has room,
+// and reports true; it reports false once every job of req gave up.
+func (s *Scheduler) awaitRoomForRetry(q *queue, req *request, retryAt time.Time) bool {
+	for {
+		s.mu.Lock()
+		if req.abandoned() {
+			s.unlock()
+			return false
+		}
+		now := s.clock.Now()
+		at := later(q.window.nextRoom(now), retryAt)
+		if !at.After(now) {
+			s.startAttempt(req)
+			s.unlock()
+			return true
+		}
+		s.unlock()
 		s.sleep(q, at)
 	}
 }
@@ -177,7 +195,8 @@ func (s *Scheduler) sleep(q *queue, at time.Time) {
 	}
 }
 
-func (s *Scheduler) announceRoomWait(q *queue, at time.Time) {
+// noteRoomWait tells q's jobs, and the log, until when they wait for room.
+func (s *Scheduler) noteRoomWait(q *queue, at time.Time) {
 	if at.Equal(q.roomWait) {
 		return
 	}
@@ -208,7 +227,7 @@ func (s *Scheduler) dispatch(q *queue) *request {
 		return nil
 	}
 	s.reqCount++
-	req := &request{number: s.reqCount, key: q.key}
+	req := &request{number: s.reqCount, key: q.key, carries: make(map[*job][]string)}
 	if q.key.typ == gcoreapi.PurgeAll {
 		s.takeAll(q, req)
 	} else {
@@ -218,7 +237,8 @@ func (s *Scheduler) dispatch(q *queue) *request {
 		j.inFlight++
 		j.requests++
 	}
-	s.announceMerge(req)
+	s.startAttempt(req)
+	s.noteMerge(req)
 	return req
 }
 
@@ -229,22 +249,23 @@ func (s *Scheduler) takeItems(q *queue, req *request) {
 	inReq := make(map[string]bool)
 	waiting := q.jobs[:0]
 	for _, j := range q.jobs {
-		carried, left := false, j.pending[:0]
+		var carried, left []string
 		for _, item := range j.pending {
 			switch {
 			case inReq[item]:
-				carried = true
+				carried = append(carried, item)
 			case len(req.items) < limit:
 				inReq[item] = true
 				req.items = append(req.items, item)
-				carried = true
+				carried = append(carried, item)
 			default:
 				left = append(left, item)
 			}
 		}
 		j.pending = left
-		if carried {
+		if len(carried) > 0 {
 			req.members = append(req.members, j)
+			req.carries[j] = carried
 		}
 		if len(left) > 0 {
 			waiting = append(waiting, j)
@@ -267,6 +288,7 @@ func (s *Scheduler) takeAll(q *queue, req *request) {
 		}
 		for _, j := range s.drain(other) {
 			j.byAll = true
+			req.carries[j] = j.pending
 			j.pending = nil
 			req.members = append(req.members, j)
 		}
@@ -284,7 +306,8 @@ func (s *Scheduler) drain(q *queue) []*job {
 	return jobs
 }
 
-func (s *Scheduler) announceMerge(req *request) {
+// noteMerge tells req's jobs, and the log, which purges req carries.
+func (s *Scheduler) noteMerge(req *request) {
 	others := len(req.members) - 1
 	for _, j := range req.members {
 		switch {

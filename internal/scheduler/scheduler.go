@@ -126,6 +126,9 @@ type Scheduler struct {
 	limitsReady chan struct{}
 	limits      limits // written once, before limitsReady is closed
 
+	// mu guards the queues and jobs. Release it with unlock, never with
+	// mu.Unlock: unlock also emits the log lines queued under it, so that the
+	// provider's logger never runs with the lock held.
 	mu         sync.Mutex
 	queues     map[queueKey]*queue
 	jobCount   uint64
@@ -162,9 +165,14 @@ type Result struct {
 	Requests int
 	// Merged is how many other jobs shared at least one of those requests.
 	Merged int
+	// Accepted are the items that requests accepted by the API carried, in
+	// the order they were sent: all of them when the job succeeded, those
+	// purged before it failed otherwise.
+	Accepted []string
 	// Waited is the time from the call of Purge to the last acceptance.
 	Waited time.Duration
-	// AcceptedAt is when the API accepted the last request carrying the job.
+	// AcceptedAt is when the API accepted the last request carrying the job;
+	// zero when none was accepted.
 	AcceptedAt time.Time
 	// SettledByPurgeAll is true for a URL or pattern job whose items were
 	// settled by a purge-all of its CDN resource instead of being sent.
@@ -174,7 +182,10 @@ type Result struct {
 // Purge blocks until the API accepted requests carrying all of the job's
 // items, or until the job fails: with the API's error (wrapped, so that
 // errors.Is(err, gcoreapi.ErrUnauthorized) works), or with a *TimeoutError
-// when ctx ends first.
+// when ctx ends first. A job that fails still returns in Result what was
+// accepted before; and when ctx ends while an attempt carrying its items
+// awaits its answer, Purge waits for that answer (at most the attempt
+// timeout), so that an accepted request is never reported as lost.
 func (s *Scheduler) Purge(ctx context.Context, job Job) (Result, error) {
 	items, err := job.checkedItems()
 	if err != nil {
@@ -224,9 +235,9 @@ func (s *Scheduler) await(ctx context.Context, j *job) (Result, error) {
 	for {
 		select {
 		case <-j.noted:
-			s.report(j)
+			s.passNotes(j)
 		case <-j.done:
-			s.report(j)
+			s.passNotes(j)
 			return j.outcome()
 		case <-ctx.Done():
 			return s.leave(ctx, j)
@@ -234,13 +245,13 @@ func (s *Scheduler) await(ctx context.Context, j *job) (Result, error) {
 	}
 }
 
-// report hands j's pending progress messages to its callback, outside the
+// passNotes hands j's pending progress messages to its callback, outside the
 // lock so that a slow callback holds up nothing else.
-func (s *Scheduler) report(j *job) {
+func (s *Scheduler) passNotes(j *job) {
 	s.mu.Lock()
 	notes := j.notes
 	j.notes = nil
-	s.mu.Unlock()
+	s.unlock()
 	for _, msg := range notes {
 		j.progress(msg)
 	}
@@ -248,27 +259,35 @@ func (s *Scheduler) report(j *job) {
 
 // leave withdraws j, whose context ended, from its queue: the items only it
 // asked for will not be sent. Requests already carrying its items go on for
-// the other jobs they carry, unless none is left to wait for a retry. A job
-// that finished meanwhile keeps its outcome.
+// the other jobs they carry, unless none is left to wait for a retry. An
+// attempt carrying its items that awaits its answer is waited for, so that
+// its acceptance counts. A job that finished meanwhile keeps its outcome.
 func (s *Scheduler) leave(ctx context.Context, j *job) (Result, error) {
 	s.mu.Lock()
-	if j.finished {
-		s.unlock()
-		s.report(j)
-		return j.outcome()
-	}
 	j.left = true
-	// After a 429 the API refused the request: nothing was purged.
-	sent := !j.queued && !errors.Is(j.lastErr, gcoreapi.ErrRateLimited)
-	lastErr, failures := j.lastErr, j.failures
 	if j.queued {
+		j.withdrawn = true
 		s.dequeue(j)
 	}
 	s.queues[j.key].poke() // a retry it alone waited for is dropped at once
+	for j.attempting > 0 && !j.finished {
+		s.unlock()
+		<-j.answered
+		s.mu.Lock()
+	}
+	if j.finished {
+		s.unlock()
+		s.passNotes(j)
+		return j.outcome()
+	}
+	// After a 429 the API refused the request: nothing was purged.
+	sent := !j.withdrawn && !errors.Is(j.lastErr, gcoreapi.ErrRateLimited)
+	lastErr, failures := j.lastErr, j.failures
+	res, _ := j.outcome()
 	s.unlock()
 	e := s.timeoutError(ctx, j.key, j.start, sent)
 	e.LastErr, e.Failures = lastErr, failures
-	return Result{}, e
+	return res, e
 }
 
 // withAttemptTimeout runs call with a context that the clock cancels after
