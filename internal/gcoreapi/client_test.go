@@ -210,6 +210,18 @@ func TestParseRate(t *testing.T) {
 	}
 }
 
+// The documented rates are pinned here, written out, so that a change to
+// DocumentedRate is a deliberate one.
+func TestDocumentedRate(t *testing.T) {
+	for typ, want := range map[gcoreapi.PurgeType]string{
+		gcoreapi.PurgeByURL: "2/m", gcoreapi.PurgeByPattern: "1/m", gcoreapi.PurgeAll: "1/m",
+	} {
+		if got := gcoreapi.DocumentedRate(typ).String(); got != want {
+			t.Errorf("DocumentedRate(%s) = %s, want %s", typ, got, want)
+		}
+	}
+}
+
 // The simulator is the fake the provider's tests run against; the client
 // must work with it as with the real API.
 func TestClientAgainstSimulator(t *testing.T) {

@@ -9,6 +9,7 @@ package gcoreapi
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // PurgeType is one of the three kinds of purge the API offers. Each has its
@@ -25,11 +26,22 @@ const (
 )
 
 // MaxURLsPerRequest and MaxPatternsPerRequest are the documented item limits
-// of one purge request.
+// of one purge request. An account's limits (AccountLimits) may differ.
 const (
 	MaxURLsPerRequest     = 100
 	MaxPatternsPerRequest = 10
 )
+
+// DocumentedRate is the documented rate limit of purges of type t on one CDN
+// resource: 2/m by URL, 1/m by pattern, 1/m purge all, each type in its own
+// window. An account's limits (AccountLimits) may differ; these are what
+// holds where the account does not say.
+func DocumentedRate(t PurgeType) Rate {
+	if t == PurgeByURL {
+		return Rate{Requests: 2, Window: time.Minute}
+	}
+	return Rate{Requests: 1, Window: time.Minute}
+}
 
 // String names the purge type the way the API's documentation does.
 func (t PurgeType) String() string {

@@ -34,7 +34,8 @@ type Config struct {
 	// ID exists.
 	Resources []int64
 	// Limits are the account's limits; a zero field takes the documented
-	// default (1/m, 2/m, 100 URLs, 10 patterns).
+	// default (gcoreapi.DocumentedRate, MaxURLsPerRequest,
+	// MaxPatternsPerRequest).
 	Limits gcoreapi.AccountLimits
 	// RetryAfter adds a Retry-After header (whole seconds, rounded up) to 429
 	// answers. The real API does not document one, so it is off by default.
@@ -136,9 +137,12 @@ func set(keys []string) map[string]bool {
 }
 
 // effectiveLimits fills the documented defaults into l and parses its rates.
+// Purges by pattern and purges of everything share purge_request_limit.
+// The prefetch limits are only answered, never enforced: the provider does
+// not prefetch, so their documented defaults are the simulator's alone.
 func effectiveLimits(l gcoreapi.AccountLimits) (limits, error) {
-	l.PurgeRequestLimit = cmp.Or(l.PurgeRequestLimit, "1/m")
-	l.PurgeByURLsRequestLimit = cmp.Or(l.PurgeByURLsRequestLimit, "2/m")
+	l.PurgeRequestLimit = cmp.Or(l.PurgeRequestLimit, gcoreapi.DocumentedRate(gcoreapi.PurgeByPattern).String())
+	l.PurgeByURLsRequestLimit = cmp.Or(l.PurgeByURLsRequestLimit, gcoreapi.DocumentedRate(gcoreapi.PurgeByURL).String())
 	l.PrefetchRequestLimit = cmp.Or(l.PrefetchRequestLimit, "1/m")
 	l.PurgeMaxURLsLimit = cmp.Or(l.PurgeMaxURLsLimit, gcoreapi.MaxURLsPerRequest)
 	l.PurgePatternLimit = cmp.Or(l.PurgePatternLimit, gcoreapi.MaxPatternsPerRequest)
