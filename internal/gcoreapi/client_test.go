@@ -122,6 +122,19 @@ func TestLongNonJSONBodyIsCut(t *testing.T) {
 	}
 }
 
+func TestClipCutsAtACharacterBoundary(t *testing.T) {
+	for text, want := range map[string]string{
+		"abc":   "abc", // within the limit: untouched
+		"abé":   "ab…", // the cut would split é
+		"ab cd": "ab…", // no space before the mark
+		"日本語":   "日…",
+	} {
+		if got := gcoreapi.Clip(text, 3); got != want {
+			t.Errorf("Clip(%q, 3) = %q, want %q", text, got, want)
+		}
+	}
+}
+
 func TestRetryAfter(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	cases := map[string]struct {

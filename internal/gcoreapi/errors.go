@@ -141,7 +141,7 @@ func DecodeErrorBody(body []byte) string {
 	if len(f.parts) == 0 {
 		return excerpt(text)
 	}
-	return clip(strings.Join(f.parts, "; "), maxMessage)
+	return Clip(strings.Join(f.parts, "; "), maxMessage)
 }
 
 // flattener walks the nested "errors" object and writes one "field: message"
@@ -226,7 +226,7 @@ func label(field, message string) string {
 
 // excerpt quotes text as one line of at most maxExcerpt bytes.
 func excerpt(text string) string {
-	return clip(oneLine(text), maxExcerpt)
+	return Clip(oneLine(text), maxExcerpt)
 }
 
 // oneLine folds runs of white space into one space and replaces invalid
@@ -244,9 +244,10 @@ func oneLine(text string) string {
 	return strings.Join(strings.Fields(text), " ")
 }
 
-// clip cuts text to at most limit bytes, at a character boundary, marking the
-// cut with "…".
-func clip(text string, limit int) string {
+// Clip cuts text to at most limit bytes, at a character boundary, marking the
+// cut with "…" (which the limit does not count). Besides the error messages
+// here, the simulator's command clips what it logs with it.
+func Clip(text string, limit int) string {
 	if len(text) <= limit {
 		return text
 	}

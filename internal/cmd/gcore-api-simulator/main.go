@@ -23,7 +23,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
@@ -220,12 +219,5 @@ func oneLine(body []byte) string {
 	if json.Compact(&compact, body) == nil {
 		text = compact.String()
 	}
-	if len(text) > maxLoggedBody {
-		cut := maxLoggedBody
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
-		}
-		text = text[:cut] + "…"
-	}
-	return text
+	return gcoreapi.Clip(text, maxLoggedBody)
 }
