@@ -42,7 +42,7 @@ func serve(t *testing.T, status int, header http.Header, body string) (*gcoreapi
 	return c, &got
 }
 
-func TestPurgeSendsTheContractsBodies(t *testing.T) {
+func TestPurgeSendsTheDocumentedBodies(t *testing.T) {
 	cases := []struct {
 		purge gcoreapi.Purge
 		body  string

@@ -27,8 +27,10 @@ var (
 // Error is an answer of the API other than 2xx.
 type Error struct {
 	StatusCode int
-	// Message is the API's own explanation, decoded from every error body the
-	// contract documents; for a body that is not JSON, a readable excerpt.
+	// Message is the API's own explanation, decoded from every error body
+	// Gcore's API reference documents for POST
+	// /cdn/resources/{resource_id}/purge; for a body that is not JSON, a
+	// readable excerpt.
 	Message string
 	// retryAfter is the raw Retry-After header of a 429, if any.
 	retryAfter string
@@ -106,7 +108,8 @@ const (
 )
 
 // DecodeErrorBody turns an error body into one readable line. It knows the
-// forms the contract documents:
+// forms Gcore's API reference documents for POST
+// /cdn/resources/{resource_id}/purge:
 //
 //	{"message": "JSON parse error - ..."}
 //	{"errors": {"paths": ["A path should start with /."]}}

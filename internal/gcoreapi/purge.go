@@ -64,8 +64,9 @@ type Purge struct {
 	Items []string
 }
 
-// MarshalJSON writes the body exactly as the contract shows it. A purge-all
-// sends an explicit empty "paths" array: the API answers {} with 400.
+// MarshalJSON writes the body exactly as Gcore's API reference for POST
+// /cdn/resources/{resource_id}/purge shows it. A purge-all sends an explicit
+// empty "paths" array: the API answers {} with 400.
 func (p Purge) MarshalJSON() ([]byte, error) {
 	items := p.Items
 	if items == nil || p.Type == PurgeAll {

@@ -1,8 +1,9 @@
 // Package simulator is an in-memory fake of the Gcore CDN purge API, for
-// tests and demos. It answers POST /cdn/resources/{id}/purge and
-// GET /cdn/clients/me/limits as the contract in shared/api documents them:
-// the same authentication, the same 400 bodies byte for byte, and the same
-// per-resource, per-type sliding-window rate limits. Faults (errors, delays,
+// tests and demos. It answers POST /cdn/resources/{resource_id}/purge and
+// GET /cdn/clients/me/limits as Gcore's API reference documents them: the
+// same authentication, the same 400 bodies byte for byte (except that a body
+// which is not JSON gets one fixed parse error), and the same per-resource,
+// per-type sliding-window rate limits. Faults (errors, delays,
 // dropped connections) can be queued to test a client's resilience, and every
 // request is recorded for assertions. It knows nothing of Terraform.
 package simulator
