@@ -1,7 +1,5 @@
 // Package clock lets code that waits be driven by tests. Production code uses
-// Real; tests use a Fake, move its time by hand and wait until the code under
-// test is blocked on a timer before doing so, so that nothing sleeps for real
-// and every run takes the same path.
+// Real; tests use clocktest.Fake, whose time moves only by hand.
 package clock
 
 import "time"
@@ -10,8 +8,9 @@ import "time"
 type Clock interface {
 	Now() time.Time
 	// NewTimer returns a timer whose channel receives once, d from now; at
-	// once when d <= 0. A Fake counts the timer as a waiter until it fires
-	// or is stopped, which is how tests know that a goroutine is blocked.
+	// once when d <= 0. A clocktest.Fake counts the timer as a waiter until
+	// it fires or is stopped, which is how tests know that a goroutine is
+	// blocked.
 	NewTimer(d time.Duration) Timer
 	// NewTimerAt returns a timer whose channel receives once, when the
 	// clock reads at; at once when it already does. Code that computed at

@@ -42,7 +42,7 @@ func serve(t *testing.T, status int, header http.Header, body string) (*gcoreapi
 	return c, &got
 }
 
-func TestPurgeSendsTheContractsBodies(t *testing.T) {
+func TestPurgeSendsTheDocumentedBodies(t *testing.T) {
 	cases := []struct {
 		purge gcoreapi.Purge
 		body  string
@@ -119,6 +119,19 @@ func TestLongNonJSONBodyIsCut(t *testing.T) {
 	}
 	if got := gcoreapi.DecodeErrorBody(nil); got != "" {
 		t.Errorf("empty body decoded to %q", got)
+	}
+}
+
+func TestClipCutsAtACharacterBoundary(t *testing.T) {
+	for text, want := range map[string]string{
+		"abc":   "abc", // within the limit: untouched
+		"abé":   "ab…", // the cut would split é
+		"ab cd": "ab…", // no space before the mark
+		"日本語":   "日…",
+	} {
+		if got := gcoreapi.Clip(text, 3); got != want {
+			t.Errorf("Clip(%q, 3) = %q, want %q", text, got, want)
+		}
 	}
 }
 
@@ -206,6 +219,18 @@ func TestParseRate(t *testing.T) {
 	for _, in := range []string{"", "2", "0/m", "-1/m", "2/d", "two/m", "2/", "/m", "1.5/m"} {
 		if _, err := gcoreapi.ParseRate(in); err == nil {
 			t.Errorf("ParseRate(%q) accepted", in)
+		}
+	}
+}
+
+// The documented rates are pinned here, written out, so that a change to
+// DocumentedRate is a deliberate one.
+func TestDocumentedRate(t *testing.T) {
+	for typ, want := range map[gcoreapi.PurgeType]string{
+		gcoreapi.PurgeByURL: "2/m", gcoreapi.PurgeByPattern: "1/m", gcoreapi.PurgeAll: "1/m",
+	} {
+		if got := gcoreapi.DocumentedRate(typ).String(); got != want {
+			t.Errorf("DocumentedRate(%s) = %s, want %s", typ, got, want)
 		}
 	}
 }

@@ -27,8 +27,10 @@ var (
 // Error is an answer of the API other than 2xx.
 type Error struct {
 	StatusCode int
-	// Message is the API's own explanation, decoded from every error body the
-	// contract documents; for a body that is not JSON, a readable excerpt.
+	// Message is the API's own explanation, decoded from every error body
+	// Gcore's API reference documents for POST
+	// /cdn/resources/{resource_id}/purge; for a body that is not JSON, a
+	// readable excerpt.
 	Message string
 	// retryAfter is the raw Retry-After header of a 429, if any.
 	retryAfter string
@@ -106,7 +108,8 @@ const (
 )
 
 // DecodeErrorBody turns an error body into one readable line. It knows the
-// forms the contract documents:
+// forms Gcore's API reference documents for POST
+// /cdn/resources/{resource_id}/purge:
 //
 //	{"message": "JSON parse error - ..."}
 //	{"errors": {"paths": ["A path should start with /."]}}
@@ -141,7 +144,7 @@ func DecodeErrorBody(body []byte) string {
 	if len(f.parts) == 0 {
 		return excerpt(text)
 	}
-	return clip(strings.Join(f.parts, "; "), maxMessage)
+	return Clip(strings.Join(f.parts, "; "), maxMessage)
 }
 
 // flattener walks the nested "errors" object and writes one "field: message"
@@ -226,7 +229,7 @@ func label(field, message string) string {
 
 // excerpt quotes text as one line of at most maxExcerpt bytes.
 func excerpt(text string) string {
-	return clip(oneLine(text), maxExcerpt)
+	return Clip(oneLine(text), maxExcerpt)
 }
 
 // oneLine folds runs of white space into one space and replaces invalid
@@ -244,9 +247,10 @@ func oneLine(text string) string {
 	return strings.Join(strings.Fields(text), " ")
 }
 
-// clip cuts text to at most limit bytes, at a character boundary, marking the
-// cut with "…".
-func clip(text string, limit int) string {
+// Clip cuts text to at most limit bytes, at a character boundary, marking the
+// cut with "…" (which the limit does not count). Besides the error messages
+// here, the simulator's command clips what it logs with it.
+func Clip(text string, limit int) string {
 	if len(text) <= limit {
 		return text
 	}

@@ -9,6 +9,7 @@ package gcoreapi
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // PurgeType is one of the three kinds of purge the API offers. Each has its
@@ -25,11 +26,22 @@ const (
 )
 
 // MaxURLsPerRequest and MaxPatternsPerRequest are the documented item limits
-// of one purge request.
+// of one purge request. An account's limits (AccountLimits) may differ.
 const (
 	MaxURLsPerRequest     = 100
 	MaxPatternsPerRequest = 10
 )
+
+// DocumentedRate is the documented rate limit of purges of type t on one CDN
+// resource: 2/m by URL, 1/m by pattern, 1/m purge all, each type in its own
+// window. An account's limits (AccountLimits) may differ; these are what
+// holds where the account does not say.
+func DocumentedRate(t PurgeType) Rate {
+	if t == PurgeByURL {
+		return Rate{Requests: 2, Window: time.Minute}
+	}
+	return Rate{Requests: 1, Window: time.Minute}
+}
 
 // String names the purge type the way the API's documentation does.
 func (t PurgeType) String() string {
@@ -52,8 +64,9 @@ type Purge struct {
 	Items []string
 }
 
-// MarshalJSON writes the body exactly as the contract shows it. A purge-all
-// sends an explicit empty "paths" array: the API answers {} with 400.
+// MarshalJSON writes the body exactly as Gcore's API reference for POST
+// /cdn/resources/{resource_id}/purge shows it. A purge-all sends an explicit
+// empty "paths" array: the API answers {} with 400.
 func (p Purge) MarshalJSON() ([]byte, error) {
 	items := p.Items
 	if items == nil || p.Type == PurgeAll {

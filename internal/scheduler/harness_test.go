@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gcore-purge/terraform-provider-gcore/internal/clock"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/clock/clocktest"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 )
 
@@ -37,7 +37,7 @@ type call struct {
 
 // fakeAPI records calls and answers them from a script.
 type fakeAPI struct {
-	clk *clock.Fake
+	clk *clocktest.Fake
 
 	mu          sync.Mutex
 	calls       []call
@@ -93,7 +93,7 @@ func (f *fakeAPI) recorded() []call {
 // log messages and the progress of its jobs as events.
 type harness struct {
 	t   testing.TB
-	clk *clock.Fake
+	clk *clocktest.Fake
 	api *fakeAPI
 	s   *Scheduler
 
@@ -112,7 +112,7 @@ func newHarness(t testing.TB, account gcoreapi.AccountLimits, opts Options) *har
 
 // newColdHarness returns a harness whose scheduler has not read the limits.
 func newColdHarness(t testing.TB, account gcoreapi.AccountLimits, opts Options) *harness {
-	clk := clock.NewFake(t0)
+	clk := clocktest.NewFake(t0)
 	h := &harness{t: t, clk: clk, api: &fakeAPI{clk: clk, limits: account}}
 	opts.Clock = clk
 	opts.Log = func(_ context.Context, msg string, _ map[string]any) { h.record("log: " + msg) }

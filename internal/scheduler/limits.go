@@ -4,17 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
-)
-
-// The documented limits, per CDN resource, used for whatever the account
-// does not say.
-var (
-	documentedURLRate     = gcoreapi.Rate{Requests: 2, Window: time.Minute}
-	documentedPatternRate = gcoreapi.Rate{Requests: 1, Window: time.Minute}
-	documentedAllRate     = gcoreapi.Rate{Requests: 1, Window: time.Minute}
 )
 
 // sourced is a limit and where it came from.
@@ -57,9 +48,13 @@ func (l limits) maxItems(t gcoreapi.PurgeType) int {
 }
 
 // resolveLimits takes each limit from the account's answer when it is there
-// and well-formed, and the documented default otherwise; fetchErr is the
-// error of the call that read acc.
+// and well-formed, and the documented default (gcoreapi.DocumentedRate,
+// MaxURLsPerRequest, MaxPatternsPerRequest) otherwise; fetchErr is the error
+// of the call that read acc.
 func resolveLimits(acc gcoreapi.AccountLimits, fetchErr error) limits {
+	documentedURLRate := gcoreapi.DocumentedRate(gcoreapi.PurgeByURL)
+	documentedPatternRate := gcoreapi.DocumentedRate(gcoreapi.PurgeByPattern)
+	documentedAllRate := gcoreapi.DocumentedRate(gcoreapi.PurgeAll)
 	if fetchErr != nil {
 		why := "the account limits could not be read: " + fetchErr.Error()
 		return limits{

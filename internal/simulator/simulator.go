@@ -1,8 +1,9 @@
 // Package simulator is an in-memory fake of the Gcore CDN purge API, for
-// tests and demos. It answers POST /cdn/resources/{id}/purge and
-// GET /cdn/clients/me/limits as the contract in shared/api documents them:
-// the same authentication, the same 400 bodies byte for byte, and the same
-// per-resource, per-type sliding-window rate limits. Faults (errors, delays,
+// tests and demos. It answers POST /cdn/resources/{resource_id}/purge and
+// GET /cdn/clients/me/limits as Gcore's API reference documents them: the
+// same authentication, the same 400 bodies byte for byte (except that a body
+// which is not JSON gets one fixed parse error), and the same per-resource,
+// per-type sliding-window rate limits. Faults (errors, delays,
 // dropped connections) can be queued to test a client's resilience, and every
 // request is recorded for assertions. It knows nothing of Terraform.
 package simulator
@@ -34,7 +35,8 @@ type Config struct {
 	// ID exists.
 	Resources []int64
 	// Limits are the account's limits; a zero field takes the documented
-	// default (1/m, 2/m, 100 URLs, 10 patterns).
+	// default (gcoreapi.DocumentedRate, MaxURLsPerRequest,
+	// MaxPatternsPerRequest).
 	Limits gcoreapi.AccountLimits
 	// RetryAfter adds a Retry-After header (whole seconds, rounded up) to 429
 	// answers. The real API does not document one, so it is off by default.
@@ -136,9 +138,12 @@ func set(keys []string) map[string]bool {
 }
 
 // effectiveLimits fills the documented defaults into l and parses its rates.
+// Purges by pattern and purges of everything share purge_request_limit.
+// The prefetch limits are only answered, never enforced: the provider does
+// not prefetch, so their documented defaults are the simulator's alone.
 func effectiveLimits(l gcoreapi.AccountLimits) (limits, error) {
-	l.PurgeRequestLimit = cmp.Or(l.PurgeRequestLimit, "1/m")
-	l.PurgeByURLsRequestLimit = cmp.Or(l.PurgeByURLsRequestLimit, "2/m")
+	l.PurgeRequestLimit = cmp.Or(l.PurgeRequestLimit, gcoreapi.DocumentedRate(gcoreapi.PurgeByPattern).String())
+	l.PurgeByURLsRequestLimit = cmp.Or(l.PurgeByURLsRequestLimit, gcoreapi.DocumentedRate(gcoreapi.PurgeByURL).String())
 	l.PrefetchRequestLimit = cmp.Or(l.PrefetchRequestLimit, "1/m")
 	l.PurgeMaxURLsLimit = cmp.Or(l.PurgeMaxURLsLimit, gcoreapi.MaxURLsPerRequest)
 	l.PurgePatternLimit = cmp.Or(l.PurgePatternLimit, gcoreapi.MaxPatternsPerRequest)

@@ -23,7 +23,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
@@ -44,8 +43,10 @@ func run(args []string, out io.Writer) error {
 	flags := flag.NewFlagSet("gcore-api-simulator", flag.ContinueOnError)
 	addr := flags.String("addr", "127.0.0.1:0", "address to listen on; loopback only")
 	apiKey := flags.String("api-key", os.Getenv("GCORE_API_KEY"), "the accepted API key (default $GCORE_API_KEY); empty accepts any key")
-	purgeLimit := flags.String("purge-limit", "1/m", "purge_request_limit: purges by pattern, and purges of everything, per resource")
-	urlsLimit := flags.String("purge-by-urls-limit", "2/m", "purge_by_urls_request_limit: purges by URL per resource")
+	purgeLimit := flags.String("purge-limit", gcoreapi.DocumentedRate(gcoreapi.PurgeByPattern).String(),
+		"purge_request_limit: purges by pattern, and purges of everything, per resource")
+	urlsLimit := flags.String("purge-by-urls-limit", gcoreapi.DocumentedRate(gcoreapi.PurgeByURL).String(),
+		"purge_by_urls_request_limit: purges by URL per resource")
 	urlFile := flags.String("url-file", "", "write the base URL to this file once listening (removed on exit)")
 	retryAfter := flags.Bool("retry-after", false, "send Retry-After with 429 answers (the real API does not document it)")
 	if err := flags.Parse(args); err != nil {
@@ -218,12 +219,5 @@ func oneLine(body []byte) string {
 	if json.Compact(&compact, body) == nil {
 		text = compact.String()
 	}
-	if len(text) > maxLoggedBody {
-		cut := maxLoggedBody
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
-		}
-		text = text[:cut] + "…"
-	}
-	return text
+	return gcoreapi.Clip(text, maxLoggedBody)
 }

@@ -1,9 +1,16 @@
-package clock
+// Package clocktest provides a fake clock.Clock for tests, kept apart from
+// package clock so that production code carries no test machinery. A test
+// moves a Fake's time by hand, after waiting until the code under test is
+// blocked on a timer, so that nothing sleeps for real and every run takes the
+// same path.
+package clocktest
 
 import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/clock"
 )
 
 // Fake is a clock whose time moves only when Advance is called. It is safe
@@ -17,6 +24,8 @@ type Fake struct {
 	// changes, waking BlockUntilWaiters.
 	changed chan struct{}
 }
+
+var _ clock.Clock = (*Fake)(nil)
 
 // NewFake returns a fake clock that reads start until it is advanced.
 func NewFake(start time.Time) *Fake {
@@ -32,7 +41,7 @@ func (f *Fake) Now() time.Time {
 
 // NewTimer returns a timer that fires when the fake time reaches now+d. A
 // timer with d <= 0 fires at once and is never pending.
-func (f *Fake) NewTimer(d time.Duration) Timer {
+func (f *Fake) NewTimer(d time.Duration) clock.Timer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.newTimer(f.now.Add(d))
@@ -40,13 +49,13 @@ func (f *Fake) NewTimer(d time.Duration) Timer {
 
 // NewTimerAt returns a timer that fires when the fake time reaches at. A
 // timer for a time already reached fires at once and is never pending.
-func (f *Fake) NewTimerAt(at time.Time) Timer {
+func (f *Fake) NewTimerAt(at time.Time) clock.Timer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.newTimer(at)
 }
 
-func (f *Fake) newTimer(deadline time.Time) Timer {
+func (f *Fake) newTimer(deadline time.Time) clock.Timer {
 	f.created++
 	t := &fakeTimer{fake: f, deadline: deadline, order: f.created, c: make(chan time.Time, 1)}
 	if !deadline.After(f.now) {
@@ -63,7 +72,7 @@ func (f *Fake) newTimer(deadline time.Time) Timer {
 // reads its deadline. d must not be negative: time does not go back.
 func (f *Fake) Advance(d time.Duration) {
 	if d < 0 {
-		panic("clock: Fake.Advance with a negative duration")
+		panic("clocktest: Fake.Advance with a negative duration")
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
