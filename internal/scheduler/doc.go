@@ -59,6 +59,18 @@
 // other error fails the request at once. A request whose jobs have all given
 // up is not retried.
 //
+// # Partial progress
+//
+// A job whose items need several requests reports in Result.Accepted the
+// items of every request the API accepted (answered 201), also when it fails
+// or its context ends part-way, so that a caller can keep what was purged and
+// send only the rest later. A job whose context ends while an attempt
+// carrying its items awaits its answer waits for that answer (at most the
+// attempt timeout): a request with no answer counts as not accepted, and one
+// answered 201 is never reported as lost. Estimate gives the least time a
+// purge of n items takes at the limits in force, for callers that must refuse
+// work that cannot finish in time.
+//
 // # Deadlines
 //
 // A job's context bounds it. When it ends, the job leaves its queue at once

@@ -56,14 +56,7 @@ func resolveLimits(acc gcoreapi.AccountLimits, fetchErr error) limits {
 	documentedPatternRate := gcoreapi.DocumentedRate(gcoreapi.PurgeByPattern)
 	documentedAllRate := gcoreapi.DocumentedRate(gcoreapi.PurgeAll)
 	if fetchErr != nil {
-		why := "the account limits could not be read: " + fetchErr.Error()
-		return limits{
-			byURL:       sourced[gcoreapi.Rate]{value: documentedURLRate, why: why},
-			byPattern:   sourced[gcoreapi.Rate]{value: documentedPatternRate, why: why},
-			all:         sourced[gcoreapi.Rate]{value: documentedAllRate, why: why},
-			maxURLs:     sourced[int]{value: gcoreapi.MaxURLsPerRequest, why: why},
-			maxPatterns: sourced[int]{value: gcoreapi.MaxPatternsPerRequest, why: why},
-		}
+		return documentedLimits("the account limits could not be read: " + fetchErr.Error())
 	}
 	return limits{
 		byURL:       accountRate("purge_by_urls_request_limit", acc.PurgeByURLsRequestLimit, documentedURLRate),
@@ -71,6 +64,17 @@ func resolveLimits(acc gcoreapi.AccountLimits, fetchErr error) limits {
 		all:         accountRate("purge_request_limit", acc.PurgeRequestLimit, documentedAllRate),
 		maxURLs:     accountCap("purge_max_urls_limit", acc.PurgeMaxURLsLimit, gcoreapi.MaxURLsPerRequest),
 		maxPatterns: accountCap("purge_pattern_limit", acc.PurgePatternLimit, gcoreapi.MaxPatternsPerRequest),
+	}
+}
+
+// documentedLimits are the documented limits, in force because of why.
+func documentedLimits(why string) limits {
+	return limits{
+		byURL:       sourced[gcoreapi.Rate]{value: gcoreapi.DocumentedRate(gcoreapi.PurgeByURL), why: why},
+		byPattern:   sourced[gcoreapi.Rate]{value: gcoreapi.DocumentedRate(gcoreapi.PurgeByPattern), why: why},
+		all:         sourced[gcoreapi.Rate]{value: gcoreapi.DocumentedRate(gcoreapi.PurgeAll), why: why},
+		maxURLs:     sourced[int]{value: gcoreapi.MaxURLsPerRequest, why: why},
+		maxPatterns: sourced[int]{value: gcoreapi.MaxPatternsPerRequest, why: why},
 	}
 }
 
