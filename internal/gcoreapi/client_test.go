@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,23 @@ func TestErrorsAreTypedAndCarryTheAPIsMessage(t *testing.T) {
 		}
 		if gcoreapi.IsTransient(err) != (c.status >= 500) {
 			t.Errorf("%d: IsTransient = %v", c.status, gcoreapi.IsTransient(err))
+		}
+	}
+}
+
+func TestBadRequestNamesTheRefusedItems(t *testing.T) {
+	for body, want := range map[string][]int{
+		`{"errors":{"urls":{"10":["x"],"2":["This field may not be blank."]}}}`: {2, 10},
+		`{"errors":{"paths":{"0":["This field may not be blank."]}}}`:           {0},
+		`{"errors":{"paths":["A path should start with /."]}}`:                  nil,
+		`{"message":"JSON parse error - Expecting value"}`:                      nil,
+		`not json`: nil,
+	} {
+		client, _ := serve(t, 400, nil, body)
+		err := client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a"}})
+		var apiErr *gcoreapi.Error
+		if !errors.As(err, &apiErr) || !slices.Equal(apiErr.RefusedItems, want) {
+			t.Errorf("%s: refused items %v, want %v", body, apiErr.RefusedItems, want)
 		}
 	}
 }

@@ -32,6 +32,10 @@ type Error struct {
 	// /cdn/resources/{resource_id}/purge; for a body that is not JSON, a
 	// readable excerpt.
 	Message string
+	// RefusedItems are the indexes, in the request's list of URLs or
+	// patterns, of the items a 400 names as refused, in the documented form
+	// {"errors":{"paths":{"0":["This field may not be blank."]}}}; sorted.
+	RefusedItems []int
 	// retryAfter is the raw Retry-After header of a 429, if any.
 	retryAfter string
 	kind       error
@@ -69,10 +73,38 @@ func (e *Error) RetryAfter(now time.Time) (delay time.Duration, ok bool) {
 
 func newError(resp *http.Response, body []byte) *Error {
 	e := &Error{StatusCode: resp.StatusCode, Message: DecodeErrorBody(body), kind: kindOf(resp.StatusCode)}
+	if resp.StatusCode == http.StatusBadRequest {
+		e.RefusedItems = refusedItems(body)
+	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		e.retryAfter = resp.Header.Get("Retry-After")
 	}
 	return e
+}
+
+// refusedItems reads the item indexes of a 400 body that names items of the
+// "urls" or "paths" list one by one.
+func refusedItems(body []byte) []int {
+	var doc struct {
+		Errors map[string]json.RawMessage `json:"errors"`
+	}
+	if json.Unmarshal(body, &doc) != nil {
+		return nil
+	}
+	var indexes []int
+	for _, field := range []string{"urls", "paths"} {
+		var byIndex map[string]json.RawMessage
+		if json.Unmarshal(doc.Errors[field], &byIndex) != nil {
+			continue
+		}
+		for k := range byIndex {
+			if i, err := strconv.Atoi(k); err == nil && i >= 0 {
+				indexes = append(indexes, i)
+			}
+		}
+	}
+	sort.Ints(indexes)
+	return indexes
 }
 
 func kindOf(status int) error {

@@ -88,3 +88,51 @@ func percentEncodeUnsafe(s string) string {
 	}
 	return b.String()
 }
+
+// CheckFile returns nil when s can name a file of a deploy: a path that starts
+// with "/", with no scheme or host, no control characters and no "?" or "#"
+// (a file has no query string). White space and non-ASCII characters are
+// allowed: EscapeFile percent-encodes them.
+func CheckFile(s string) error {
+	if s == "" || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") {
+		return checkPath(s)
+	}
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		return fmt.Errorf("%q contains %q: name the file only, without a query string or fragment, as in %q", s, s[i:i+1], s[:i])
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("%q contains a control character (%U): file names cannot hold one", s, r)
+		}
+	}
+	return nil
+}
+
+// EscapeFile writes a file path the way a browser requests it: every byte
+// other than an unreserved character (RFC 3986: letters, digits, "-", ".",
+// "_", "~") or "/" is percent-encoded, except a "%" that already starts a
+// %XX escape, so that a path written pre-encoded stays as it is.
+func EscapeFile(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isUnreserved(c) || c == '/':
+			b.WriteByte(c)
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+func isUnreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}

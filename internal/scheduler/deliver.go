@@ -152,10 +152,24 @@ func (s *Scheduler) settle(req *request, err error, now time.Time) {
 	}
 }
 
+// RequestError is how a request failed for good: the API's answer (or the
+// last transient failure) and the items the request carried, so that a caller
+// can name the items a 400 refused by their index (gcoreapi.Error's
+// RefusedItems).
+type RequestError struct {
+	Items []string
+	Err   error
+	what  string
+}
+
+func (e *RequestError) Error() string { return e.what + e.Err.Error() }
+
+func (e *RequestError) Unwrap() error { return e.Err }
+
 func requestError(req *request, err error) error {
 	what := fmt.Sprintf("%s of CDN resource %d, request #%d", req.key.typ, req.key.resourceID, req.number)
 	if req.failures > 1 {
-		return fmt.Errorf("%s failed %d times, giving up: %w", what, req.failures, err)
+		what += fmt.Sprintf(" failed %d times, giving up", req.failures)
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	return &RequestError{Items: req.items, Err: err, what: what + ": "}
 }
