@@ -1,0 +1,151 @@
+// Package filediff works out what a deploy changed: which files of a site
+// must be purged from the CDN, as the URLs a browser requests, and what to
+// record once some of those URLs were purged. It knows nothing of Terraform.
+package filediff
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/purgerules"
+)
+
+// Files maps a file's path, as the CDN serves it ("/css/app.css"), to its
+// version: any string that changes when the content does.
+type Files map[string]string
+
+// Options say which differences are purged.
+type Options struct {
+	// PurgeAdded purges files that are new (a CDN may have cached a 404).
+	PurgeAdded bool
+	// PurgeRemoved purges files that are gone, so that they stop being served.
+	PurgeRemoved bool
+	// IndexDocument, when set (e.g. "index.html"), also purges the directory
+	// URL of each purged index document: "/docs/index.html" purges "/docs/"
+	// and "/index.html" purges "/", which the CDN caches apart.
+	IndexDocument string
+}
+
+// Purge is what an apply purges: URLs, and the files they stand for.
+type Purge struct {
+	// URLs are sorted, each once, percent-encoded as a browser requests them.
+	URLs []string
+	// urlsOf maps each purged file to its URLs.
+	urlsOf map[string][]string
+}
+
+// Everything is the purge of every file, as the first apply of a deploy does.
+func Everything(files Files, opts Options) Purge {
+	return newPurge(slices.Collect(maps.Keys(files)), opts)
+}
+
+// Changes is the purge that takes a site from old to new: the files whose
+// version changed, and those added or removed when opts say so.
+func Changes(old, new Files, opts Options) Purge {
+	var paths []string
+	for path, version := range new {
+		before, existed := old[path]
+		if existed && before != version || !existed && opts.PurgeAdded {
+			paths = append(paths, path)
+		}
+	}
+	if opts.PurgeRemoved {
+		for path := range old {
+			if _, kept := new[path]; !kept {
+				paths = append(paths, path)
+			}
+		}
+	}
+	return newPurge(paths, opts)
+}
+
+func newPurge(paths []string, opts Options) Purge {
+	p := Purge{urlsOf: make(map[string][]string, len(paths))}
+	seen := make(map[string]bool, len(paths))
+	for _, path := range paths {
+		urls := urlsOfFile(path, opts.IndexDocument)
+		p.urlsOf[path] = urls
+		for _, u := range urls {
+			if !seen[u] {
+				seen[u] = true
+				p.URLs = append(p.URLs, u)
+			}
+		}
+	}
+	slices.Sort(p.URLs)
+	return p
+}
+
+// urlsOfFile is the file's own URL and, for an index document, its
+// directory's.
+func urlsOfFile(path, indexDocument string) []string {
+	url := purgerules.EscapeFile(path)
+	if indexDocument == "" {
+		return []string{url}
+	}
+	dir, isIndex := strings.CutSuffix(url, "/"+purgerules.EscapeFile(indexDocument))
+	if !isIndex {
+		return []string{url}
+	}
+	return []string{url, dir + "/"}
+}
+
+// Settle returns the files to record once the URLs in accepted were purged,
+// when the purge went from old to new: a file takes its new version (or is
+// gone, if removed) when all its URLs were accepted, or when it needed no
+// purge; otherwise it keeps its old version (or stays absent, if added), so
+// that the next Changes purges exactly what remains. remaining counts the
+// URLs of the purge not accepted.
+func (p Purge) Settle(old, new Files, accepted []string) (settled Files, remaining int) {
+	done := make(map[string]bool, len(accepted))
+	for _, u := range accepted {
+		done[u] = true
+	}
+	settled = make(Files, len(new))
+	for path, version := range new {
+		if p.purgedAll(path, done) {
+			settled[path] = version
+		} else if before, existed := old[path]; existed {
+			settled[path] = before
+		}
+	}
+	for path, before := range old {
+		if _, kept := new[path]; !kept && !p.purgedAll(path, done) {
+			settled[path] = before
+		}
+	}
+	for _, u := range p.URLs {
+		if !done[u] {
+			remaining++
+		}
+	}
+	return settled, remaining
+}
+
+// purgedAll reports whether path needed no purge or had all its URLs in done.
+func (p Purge) purgedAll(path string, done map[string]bool) bool {
+	for _, u := range p.urlsOf[path] {
+		if !done[u] {
+			return false
+		}
+	}
+	return true
+}
+
+// FilesOf returns the files whose URLs include one of urls, sorted: the
+// files to name when the API refuses those URLs.
+func (p Purge) FilesOf(urls []string) []string {
+	wanted := make(map[string]bool, len(urls))
+	for _, u := range urls {
+		wanted[u] = true
+	}
+	var paths []string
+	for path, own := range p.urlsOf {
+		if slices.ContainsFunc(own, func(u string) bool { return wanted[u] }) {
+			paths = append(paths, path)
+		}
+	}
+	slices.Sort(paths)
+	return paths
+}

@@ -1,0 +1,91 @@
+package filediff
+
+import (
+	"maps"
+	"slices"
+	"testing"
+)
+
+var (
+	before = Files{"/a.js": "1", "/b.js": "1", "/gone.css": "1", "/same.png": "1"}
+	after  = Files{"/a.js": "2", "/b.js": "2", "/new file.js": "1", "/same.png": "1"}
+)
+
+func TestChanges(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want []string
+	}{
+		{"changed and removed (the defaults)", Options{PurgeRemoved: true}, []string{"/a.js", "/b.js", "/gone.css"}},
+		{"changed only", Options{}, []string{"/a.js", "/b.js"}},
+		{"changed, added and removed", Options{PurgeAdded: true, PurgeRemoved: true},
+			[]string{"/a.js", "/b.js", "/gone.css", "/new%20file.js"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Changes(before, after, tc.opts).URLs; !slices.Equal(got, tc.want) {
+				t.Fatalf("URLs = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if got := Changes(after, after, Options{PurgeAdded: true, PurgeRemoved: true}).URLs; len(got) != 0 {
+		t.Fatalf("no change purged %q", got)
+	}
+}
+
+func TestEverythingEncodesAndSorts(t *testing.T) {
+	got := Everything(Files{"/z.js": "1", "/ü.txt": "1", "/a b.js": "1", "/a%20b.js": "1"}, Options{}).URLs
+	want := []string{"/%C3%BC.txt", "/a%20b.js", "/z.js"} // "/a b.js" and "/a%20b.js" are one URL
+	if !slices.Equal(got, want) {
+		t.Fatalf("URLs = %q, want %q", got, want)
+	}
+}
+
+func TestIndexDocumentPurgesItsDirectory(t *testing.T) {
+	files := Files{"/index.html": "1", "/docs/index.html": "1", "/docs/reindex.html": "1", "/x/index.htm": "1"}
+	got := Everything(files, Options{IndexDocument: "index.html"}).URLs
+	want := []string{"/", "/docs/", "/docs/index.html", "/docs/reindex.html", "/index.html", "/x/index.htm"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("URLs = %q, want %q", got, want)
+	}
+}
+
+func TestSettleKeepsOnlyWhatWasAccepted(t *testing.T) {
+	opts := Options{PurgeAdded: true, PurgeRemoved: true, IndexDocument: "index.html"}
+	old := Files{"/a.js": "1", "/gone.css": "1", "/docs/index.html": "1", "/same": "1"}
+	new := Files{"/a.js": "2", "/added.js": "1", "/docs/index.html": "2", "/same": "1"}
+	p := Changes(old, new, opts)
+	// Accepted: /a.js, and only half of the index document's URLs.
+	settled, remaining := p.Settle(old, new, []string{"/a.js", "/docs/index.html"})
+
+	want := Files{"/a.js": "2", "/gone.css": "1", "/docs/index.html": "1", "/same": "1"}
+	if !maps.Equal(settled, want) || remaining != 3 {
+		t.Fatalf("settled %v with %d remaining, want %v with 3 (/added.js, /docs/, /gone.css)", settled, remaining, want)
+	}
+	// What the next apply purges is exactly what remained.
+	next := Changes(settled, new, opts).URLs
+	if wantNext := []string{"/added.js", "/docs/", "/docs/index.html", "/gone.css"}; !slices.Equal(next, wantNext) {
+		t.Fatalf("next purge %q, want %q", next, wantNext)
+	}
+
+	settled, remaining = p.Settle(old, new, p.URLs)
+	if !maps.Equal(settled, new) || remaining != 0 {
+		t.Fatalf("all accepted: settled %v, %d remaining", settled, remaining)
+	}
+}
+
+func TestSettleKeepsFilesThatNeededNoPurge(t *testing.T) {
+	p := Changes(before, after, Options{}) // neither added nor removed files are purged
+	settled, _ := p.Settle(before, after, nil)
+	want := Files{"/a.js": "1", "/b.js": "1", "/new file.js": "1", "/same.png": "1"}
+	if !maps.Equal(settled, want) {
+		t.Fatalf("settled %v, want %v", settled, want)
+	}
+}
+
+func TestFilesOf(t *testing.T) {
+	p := Everything(Files{"/a b.js": "1", "/c.js": "1", "/index.html": "1"}, Options{IndexDocument: "index.html"})
+	if got := p.FilesOf([]string{"/a%20b.js", "/"}); !slices.Equal(got, []string{"/a b.js", "/index.html"}) {
+		t.Fatalf("FilesOf = %q", got)
+	}
+}
