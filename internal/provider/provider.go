@@ -81,7 +81,7 @@ func (p *gcoreProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				MarkdownDescription: "Base URL of the Gcore API. Falls back to the `" + envBaseURL + "` environment variable, then to `" +
 					gcoreapi.DefaultBaseURL + "`. Must be an absolute http(s) URL; a trailing slash is fine.",
 				Optional:   true,
-				Validators: []validator.String{baseURLValidator{}},
+				Validators: []validator.String{absoluteHTTPURL()},
 			},
 		},
 	}
@@ -199,24 +199,4 @@ func (p *gcoreProvider) Actions(_ context.Context) []func() action.Action {
 
 func (p *gcoreProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return nil
-}
-
-// baseURLValidator rejects a base_url that is not an absolute http(s) URL, at
-// plan time, with the attribute named.
-type baseURLValidator struct{}
-
-func (baseURLValidator) Description(context.Context) string {
-	return "must be an absolute http(s) URL, such as " + gcoreapi.DefaultBaseURL
-}
-
-func (v baseURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v baseURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := gcoreapi.ParseBaseURL(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Gcore API base URL",
-			fmt.Sprintf("%s. Use an absolute http(s) URL such as %s, or remove base_url to use it.", err, gcoreapi.DefaultBaseURL))
-	}
 }
