@@ -84,23 +84,44 @@ func (d *providerData) sendPurge(ctx context.Context, config tfsdk.Config, args 
 	return result, diags
 }
 
-// purge turns the arguments into the request body's content. Items
-// are sorted so that the same set always sends the same body.
+// purge turns the arguments into the request body's content. Items are
+// sorted so that the same set always sends the same body. A purge of
+// everything comes only from purge_all = true: arguments that name nothing to
+// purge are an error, never a purge of everything by default (the API reads
+// an empty list of patterns as one).
 func (m purgeArguments) purge(ctx context.Context) (gcoreapi.Purge, diag.Diagnostics) {
-	var items []string
-	var diags diag.Diagnostics
 	switch {
 	case !m.URLs.IsNull():
-		diags = m.URLs.ElementsAs(ctx, &items, false)
-		slices.Sort(items)
-		return gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: items}, diags
+		return itemsPurge(ctx, gcoreapi.PurgeByURL, m.URLs)
 	case !m.Paths.IsNull():
-		diags = m.Paths.ElementsAs(ctx, &items, false)
-		slices.Sort(items)
-		return gcoreapi.Purge{Type: gcoreapi.PurgeByPattern, Items: items}, diags
-	default:
-		return gcoreapi.Purge{Type: gcoreapi.PurgeAll}, diags
+		return itemsPurge(ctx, gcoreapi.PurgeByPattern, m.Paths)
+	case m.PurgeAll.ValueBool():
+		return gcoreapi.Purge{Type: gcoreapi.PurgeAll}, nil
 	}
+	return gcoreapi.Purge{}, nothingToPurge()
+}
+
+// itemsPurge is a purge of type typ carrying the items of set, sorted.
+func itemsPurge(ctx context.Context, typ gcoreapi.PurgeType, set types.Set) (gcoreapi.Purge, diag.Diagnostics) {
+	var items []string
+	diags := set.ElementsAs(ctx, &items, false)
+	if diags.HasError() {
+		return gcoreapi.Purge{}, diags
+	}
+	if len(items) == 0 {
+		return gcoreapi.Purge{}, nothingToPurge()
+	}
+	slices.Sort(items)
+	return gcoreapi.Purge{Type: typ, Items: items}, diags
+}
+
+// nothingToPurge is reached only if validation let through arguments that
+// name nothing to purge; it stops the purge before anything is sent.
+func nothingToPurge() diag.Diagnostics {
+	return diag.Diagnostics{diag.NewErrorDiagnostic("Nothing to purge",
+		"Neither urls nor paths lists anything to purge and purge_all is not true, so nothing was sent. "+
+			"Set urls or paths, or purge_all = true to purge the whole cache; please report this issue, "+
+			"as validation should have refused the configuration.")}
 }
 
 // purgeErrorDiagnostics says what went wrong and what to fix. err comes from
