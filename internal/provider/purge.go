@@ -189,34 +189,63 @@ func purgeAllValidators() []validator.Bool {
 // configuration of the action. The resource's ExactlyOneOf reads config as
 // well as the action's would.
 func revalidate(ctx context.Context, config tfsdk.Config) diag.Diagnostics {
-	var diags diag.Diagnostics
-	for _, v := range []resource.ConfigValidator{resourcevalidator.ExactlyOneOf(purgeModeExpressions()...)} {
-		resp := &resource.ValidateConfigResponse{}
-		v.ValidateResource(ctx, resource.ValidateConfigRequest{Config: config}, resp)
-		diags.Append(resp.Diagnostics...)
-	}
-	for name, validators := range map[string][]validator.Set{"urls": urlsValidators(), "paths": pathsValidators()} {
-		var value types.Set
-		diags.Append(config.GetAttribute(ctx, path.Root(name), &value)...)
-		for _, v := range validators {
-			resp := &validator.SetResponse{}
-			v.ValidateSet(ctx, validator.SetRequest{Path: path.Root(name), PathExpression: path.MatchRoot(name), ConfigValue: value, Config: config}, resp)
-			diags.Append(resp.Diagnostics...)
-		}
-	}
-	var resourceID types.Int64
-	diags.Append(config.GetAttribute(ctx, path.Root("resource_id"), &resourceID)...)
-	for _, v := range resourceIDValidators() {
-		resp := &validator.Int64Response{}
-		v.ValidateInt64(ctx, validator.Int64Request{Path: path.Root("resource_id"), PathExpression: path.MatchRoot("resource_id"), ConfigValue: resourceID, Config: config}, resp)
-		diags.Append(resp.Diagnostics...)
-	}
-	var purgeAll types.Bool
-	diags.Append(config.GetAttribute(ctx, path.Root("purge_all"), &purgeAll)...)
-	for _, v := range purgeAllValidators() {
-		resp := &validator.BoolResponse{}
-		v.ValidateBool(ctx, validator.BoolRequest{Path: path.Root("purge_all"), PathExpression: path.MatchRoot("purge_all"), ConfigValue: purgeAll, Config: config}, resp)
-		diags.Append(resp.Diagnostics...)
+	resp := &resource.ValidateConfigResponse{}
+	resourcevalidator.ExactlyOneOf(purgeModeExpressions()...).ValidateResource(ctx, resource.ValidateConfigRequest{Config: config}, resp)
+	diags := resp.Diagnostics
+	for _, attr := range []struct {
+		name     string
+		validate attributeValidation
+	}{
+		{"urls", setValidation(urlsValidators())},
+		{"paths", setValidation(pathsValidators())},
+		{"resource_id", int64Validation(resourceIDValidators())},
+		{"purge_all", boolValidation(purgeAllValidators())},
+	} {
+		diags.Append(attr.validate(ctx, config, path.Root(attr.name))...)
 	}
 	return diags
+}
+
+// attributeValidation runs validators on the attribute at p of config, as the
+// framework does at plan time.
+type attributeValidation func(ctx context.Context, config tfsdk.Config, p path.Path) diag.Diagnostics
+
+// validation reads the attribute as a T and runs each of validators on it;
+// run builds the request of the validator's own type. The framework has one
+// request type per attribute type, hence the small adapters below.
+func validation[T any, V any](validators []V,
+	run func(ctx context.Context, v V, value T, config tfsdk.Config, p path.Path) diag.Diagnostics,
+) attributeValidation {
+	return func(ctx context.Context, config tfsdk.Config, p path.Path) diag.Diagnostics {
+		var value T
+		diags := config.GetAttribute(ctx, p, &value)
+		for _, v := range validators {
+			diags.Append(run(ctx, v, value, config, p)...)
+		}
+		return diags
+	}
+}
+
+func setValidation(validators []validator.Set) attributeValidation {
+	return validation(validators, func(ctx context.Context, v validator.Set, value types.Set, config tfsdk.Config, p path.Path) diag.Diagnostics {
+		resp := &validator.SetResponse{}
+		v.ValidateSet(ctx, validator.SetRequest{Path: p, PathExpression: p.Expression(), ConfigValue: value, Config: config}, resp)
+		return resp.Diagnostics
+	})
+}
+
+func int64Validation(validators []validator.Int64) attributeValidation {
+	return validation(validators, func(ctx context.Context, v validator.Int64, value types.Int64, config tfsdk.Config, p path.Path) diag.Diagnostics {
+		resp := &validator.Int64Response{}
+		v.ValidateInt64(ctx, validator.Int64Request{Path: p, PathExpression: p.Expression(), ConfigValue: value, Config: config}, resp)
+		return resp.Diagnostics
+	})
+}
+
+func boolValidation(validators []validator.Bool) attributeValidation {
+	return validation(validators, func(ctx context.Context, v validator.Bool, value types.Bool, config tfsdk.Config, p path.Path) diag.Diagnostics {
+		resp := &validator.BoolResponse{}
+		v.ValidateBool(ctx, validator.BoolRequest{Path: p, PathExpression: p.Expression(), ConfigValue: value, Config: config}, resp)
+		return resp.Diagnostics
+	})
 }
