@@ -118,7 +118,7 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	// view of the rate limits, and purges waiting together share requests.
 	opts := p.schedulerOptions
 	opts.Log = logInfo
-	data := &providerData{apiKey: apiKey, purges: scheduler.New(client, opts)}
+	data := &providerData{apiKey: apiKey, scheduler: scheduler.New(client, opts)}
 	tflog.Info(data.mask(ctx), "configured the Gcore API client", map[string]any{"base_url": baseURL, "api_key_set": apiKey != ""})
 	resp.ResourceData = data
 	resp.ActionData = data
@@ -139,8 +139,8 @@ func settingWithFallback(attr types.String, env, def string) string {
 // providerData is what Configure hands to the resource: the purge scheduler and
 // the key, so that the key can be masked in every log line.
 type providerData struct {
-	apiKey string
-	purges *scheduler.Scheduler
+	apiKey    string
+	scheduler *scheduler.Scheduler
 }
 
 // configuredData is what the provider's Configure handed to a resource or an

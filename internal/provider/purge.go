@@ -72,7 +72,7 @@ func (d *providerData) sendPurge(ctx context.Context, config tfsdk.Config, args 
 	defer cancel()
 	resourceID := args.ResourceID.ValueInt64()
 	tflog.Info(ctx, "queueing purge", map[string]any{"resource_id": resourceID, "purge_type": purge.Type.String(), "items": len(purge.Items)})
-	result, err := d.purges.Purge(ctx, scheduler.Job{ResourceID: resourceID, Type: purge.Type, Items: purge.Items, Progress: progress})
+	result, err := d.scheduler.Purge(ctx, scheduler.Job{ResourceID: resourceID, Type: purge.Type, Items: purge.Items, Progress: progress})
 	if err != nil {
 		diags.Append(purgeErrorDiagnostics(err, resourceID)...)
 		return result, diags
