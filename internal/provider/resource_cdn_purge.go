@@ -25,6 +25,7 @@ var (
 	_ resource.ResourceWithConfigure        = (*cdnPurgeResource)(nil)
 	_ resource.ResourceWithConfigValidators = (*cdnPurgeResource)(nil)
 	_ resource.ResourceWithModifyPlan       = (*cdnPurgeResource)(nil)
+	_ resource.ResourceWithImportState      = (*cdnPurgeResource)(nil)
 )
 
 // cdnPurgeResource is one purge. A purge leaves no object behind in the API,
@@ -161,6 +162,12 @@ func (r *cdnPurgeResource) Update(ctx context.Context, req resource.UpdateReques
 	var plan cdnPurgeModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// ImportState refuses with advice: a purge leaves nothing in the API to
+// import.
+func (r *cdnPurgeResource) ImportState(_ context.Context, _ resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	refuseImport(resp, "Add the gcore_cdn_purge resource to the configuration instead: the next apply purges.")
 }
 
 // Delete sends nothing: a purge cannot be undone, and destroying the resource

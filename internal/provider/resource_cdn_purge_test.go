@@ -149,6 +149,24 @@ func TestAccCDNPurge_timeoutsChangeInPlace(t *testing.T) {
 	h.expectPurges("POST " + h.purgePath() + ` {"paths":[]}`)
 }
 
+// TestAccCDNPurge_importSaysWhyNot: terraform import says why a purge cannot
+// be imported and what to do instead, not the framework's "not implemented".
+// Nothing is sent.
+func TestAccCDNPurge_importSaysWhyNot(t *testing.T) {
+	h := newHarness(t)
+	h.test(resource.TestCase{
+		Steps: []resource.TestStep{{
+			Config:        h.purgeConfig(`purge_all = true`),
+			ResourceName:  purgeAddress,
+			ImportState:   true,
+			ImportStateId: "any-id",
+			ExpectError: diagnostic("Resource cannot be imported", "leaves nothing there to import",
+				"Add the gcore_cdn_purge resource to the configuration instead: the next apply purges."),
+		}},
+	})
+	h.expectPurges()
+}
+
 // TestAccCDNPurge_validation runs every plan-time rejection. None of them may
 // send a request.
 func TestAccCDNPurge_validation(t *testing.T) {
