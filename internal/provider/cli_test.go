@@ -72,7 +72,13 @@ func newTerraformCLI(t *testing.T, cliConfig string, env ...string) *terraformCL
 // writeConfig writes the configuration main.tf.
 func (c *terraformCLI) writeConfig(config string) {
 	c.t.Helper()
-	if err := os.WriteFile(filepath.Join(c.dir, "main.tf"), []byte(config), 0o600); err != nil {
+	c.writeFile("main.tf", config)
+}
+
+// writeFile writes a file of the working directory.
+func (c *terraformCLI) writeFile(name, content string) {
+	c.t.Helper()
+	if err := os.WriteFile(filepath.Join(c.dir, name), []byte(content), 0o600); err != nil {
 		c.t.Fatal(err)
 	}
 }

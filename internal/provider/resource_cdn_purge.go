@@ -3,9 +3,9 @@ package provider
 import (
 	"context"
 	"crypto/rand"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -39,10 +39,10 @@ func newCDNPurgeResource() resource.Resource { return &cdnPurgeResource{} }
 
 type cdnPurgeModel struct {
 	purgeArguments
-	ID       types.String   `tfsdk:"id"`
-	Triggers types.Map      `tfsdk:"triggers"`
-	PurgedAt types.String   `tfsdk:"purged_at"`
-	Timeouts timeouts.Value `tfsdk:"timeouts"`
+	ID       types.String      `tfsdk:"id"`
+	Triggers types.Map         `tfsdk:"triggers"`
+	PurgedAt timetypes.RFC3339 `tfsdk:"purged_at"`
+	Timeouts timeouts.Value    `tfsdk:"timeouts"`
 }
 
 func (r *cdnPurgeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -93,6 +93,8 @@ func (r *cdnPurgeResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
 			},
 			"purged_at": schema.StringAttribute{
+				// A string in state as before, so existing state reads as it is.
+				CustomType:          timetypes.RFC3339Type{},
 				MarkdownDescription: "When the API accepted the purge (RFC 3339, UTC).",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -149,7 +151,7 @@ func (r *cdnPurgeResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	plan.ID = types.StringValue(rand.Text())
-	plan.PurgedAt = types.StringValue(result.AcceptedAt.UTC().Format(time.RFC3339))
+	plan.PurgedAt = timetypes.NewRFC3339TimeValue(result.AcceptedAt.UTC())
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

@@ -1,10 +1,12 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -164,6 +166,34 @@ func TestAccCDNPurge_importSaysWhyNot(t *testing.T) {
 				"Add the gcore_cdn_purge resource to the configuration instead: the next apply purges."),
 		}},
 	})
+	h.expectPurges()
+}
+
+// TestAccCDNPurge_stringPurgedAtStateReadsUnchanged: purged_at became a
+// timetypes.RFC3339, still a string in state. A state written before
+// (testdata/state, by the provider of commit fa9a929) reads as it is: the
+// plan shows no change and purged_at keeps its value. Nothing is sent.
+func TestAccCDNPurge_stringPurgedAtStateReadsUnchanged(t *testing.T) {
+	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
+	cli := newTerraformCLI(t, "", h.serveProvider())
+	state, err := os.ReadFile(filepath.Join("testdata", "state", "purge-before-timetypes.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The state names the provider on Terraform's registry; OpenTofu's is
+	// another host.
+	host := cmp.Or(os.Getenv(resource.EnvTfAccProviderHost), "registry.terraform.io")
+	cli.writeFile("terraform.tfstate", strings.ReplaceAll(string(state), "registry.terraform.io", host))
+	cli.writeConfig(requiredProviders + h.purgeConfig(`urls = ["/app.js"]`))
+	cli.mustRun("init")
+
+	// -detailed-exitcode: 0 is no changes, 2 is changes.
+	if out, err := cli.run("plan", "-detailed-exitcode"); err != nil || !strings.Contains(out, "No changes.") {
+		t.Errorf("terraform plan on the old state: %v\n%s", err, out)
+	}
+	if show := cli.mustRun("show", "-json"); !strings.Contains(show, `"purged_at":"2026-11-27T07:49:35Z"`) {
+		t.Errorf("purged_at is not the old state's:\n%s", show)
+	}
 	h.expectPurges()
 }
 
