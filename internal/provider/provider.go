@@ -1,5 +1,5 @@
-// Package provider is the Terraform glue of the gcore provider: its schema,
-// configuration and the gcore_cdn_purge resource. Talking to the API and
+// Package provider is the Terraform glue of the gcore provider: its schema
+// and configuration, its resources and its actions. Talking to the API and
 // scheduling purges live in packages of their own.
 package provider
 
@@ -136,8 +136,8 @@ func settingWithFallback(attr types.String, env, def string) string {
 	return def
 }
 
-// providerData is what Configure hands to the resource: the purge scheduler and
-// the key, so that the key can be masked in every log line.
+// providerData is what Configure hands to the resources and actions: the purge
+// scheduler and the key, so that the key can be masked in every log line.
 type providerData struct {
 	apiKey    string
 	scheduler *scheduler.Scheduler
