@@ -31,14 +31,8 @@ trap 'rm -rf "$work"' EXIT
 go build -o "$work/provider/terraform-provider-gcore" .
 go build -o "$work/official-stub/terraform-provider-gcore" ./tools/gcore-official-stub
 
-cat >"$work/terraformrc" <<RC
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/gcore-purge/gcore" = "$work/provider"
-    "registry.terraform.io/g-core/gcore"      = "$work/official-stub"
-  }
-}
-RC
+go run ./internal/cmd/dev-overrides "$work/terraformrc" \
+  "registry.terraform.io/gcore-purge/gcore=$work/provider" "registry.terraform.io/g-core/gcore=$work/official-stub"
 export TF_CLI_CONFIG_FILE="$work/terraformrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 unset TF_PLUGIN_CACHE_DIR TF_DATA_DIR
 

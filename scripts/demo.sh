@@ -23,7 +23,7 @@ echo "==> Starting the API simulator on loopback"
 export GCORE_API_KEY="demo-key\$not-a-real-token"
 # Limits compressed from minutes to seconds (1/m -> 1/s) so that the demo
 # shows rate-limit waits without taking minutes.
-"$work/gcore-api-simulator" -api-key "$GCORE_API_KEY" -purge-limit 1/s -purge-by-urls-limit 2/s -url-file "$work/url" >"$work/simulator.log" 2>&1 &
+"$work/gcore-api-simulator" -api-key "$GCORE_API_KEY" -compressed-limits -url-file "$work/url" >"$work/simulator.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
 [ -s "$work/url" ] || { cat "$work/simulator.log"; echo "the simulator did not start" >&2; exit 1; }
@@ -31,14 +31,7 @@ export GCORE_BASE_URL=$(cat "$work/url")
 echo "    $GCORE_BASE_URL"
 
 # Terraform uses the provider just built, not one from the registry.
-cat >"$work/terraformrc" <<CFG
-provider_installation {
-  dev_overrides {
-    "gcore-purge/gcore" = "$work/bin"
-  }
-  direct {}
-}
-CFG
+go run ./internal/cmd/dev-overrides "$work/terraformrc" "gcore-purge/gcore=$work/bin"
 export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 # The provider's INFO log tells what the purge scheduler decided: the limits in
 # force, which purges share a request, what it waits for.

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/actionvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
@@ -70,7 +69,7 @@ func (a *cdnPurgeAction) Schema(_ context.Context, _ action.SchemaRequest, resp 
 				MarkdownDescription: "How long the purge may take, waiting for rate-limit room included: a duration such as " +
 					"`90s` or `20m` (default `20m`).",
 				Optional:   true,
-				Validators: []validator.String{durationValidator{}},
+				Validators: []validator.String{positiveDuration()},
 			},
 		},
 	}
@@ -107,7 +106,7 @@ func (a *cdnPurgeAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	if !args.Timeout.IsNull() {
 		// The validator accepted it at plan time; an unknown value then is
 		// known now, and checked again by parsing.
-		d, ok := positiveDuration(args.Timeout.ValueString())
+		d, ok := parsePositiveDuration(args.Timeout.ValueString())
 		if !ok {
 			resp.Diagnostics.AddAttributeError(timeoutPath, "Invalid timeout", durationAdvice(args.Timeout.ValueString()))
 			return
@@ -121,34 +120,3 @@ func (a *cdnPurgeAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 }
 
 var timeoutPath = path.Root("timeout")
-
-// durationValidator checks the action's timeout at plan time. It is written
-// here because the validators package has no duration validator (the
-// timeouts package validates only its own block).
-type durationValidator struct{}
-
-func (durationValidator) Description(context.Context) string {
-	return "must be a positive duration such as 90s or 20m"
-}
-
-func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, ok := positiveDuration(req.ConfigValue.ValueString()); !ok {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid timeout", durationAdvice(req.ConfigValue.ValueString()))
-	}
-}
-
-// positiveDuration reads a timeout such as "20m"; ok is false unless it is a
-// duration longer than zero.
-func positiveDuration(s string) (d time.Duration, ok bool) {
-	d, err := time.ParseDuration(s)
-	return d, err == nil && d > 0
-}
-
-func durationAdvice(value string) string {
-	return fmt.Sprintf("timeout %q is not a positive duration. Use a number with a unit, such as \"90s\", \"20m\" or \"1h30m\".", value)
-}

@@ -25,7 +25,8 @@ import (
 // so the action is driven at the protocol level as well: the provider is
 // served in process and called the way Terraform calls it.
 
-const actionType = "gcore_cdn_purge"
+// purgeTypeName names both the gcore_cdn_purge resource and action.
+const purgeTypeName = "gcore_cdn_purge"
 
 // protocolClient calls one provider server, configured with the harness's
 // key and base URL (from the environment, as a user would).
@@ -76,8 +77,8 @@ func newProtocolClient(t testing.TB, factory func() (tfprotov6.ProviderServer, e
 	c := &protocolClient{
 		t:            t,
 		server:       server,
-		actionType:   objectType(t, schemas.ActionSchemas[actionType].Schema),
-		resourceType: objectType(t, schemas.ResourceSchemas[actionType]),
+		actionType:   objectType(t, schemas.ActionSchemas[purgeTypeName].Schema),
+		resourceType: objectType(t, schemas.ResourceSchemas[purgeTypeName]),
 	}
 	providerType := objectType(t, schemas.Provider)
 	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
@@ -125,7 +126,7 @@ func (c *protocolClient) actionConfig(attrs map[string]tftypes.Value) *tfprotov6
 
 func (c *protocolClient) validate(config *tfprotov6.DynamicValue) []*tfprotov6.Diagnostic {
 	c.t.Helper()
-	resp, err := c.server.ValidateActionConfig(context.Background(), &tfprotov6.ValidateActionConfigRequest{ActionType: actionType, Config: config})
+	resp, err := c.server.ValidateActionConfig(context.Background(), &tfprotov6.ValidateActionConfigRequest{ActionType: purgeTypeName, Config: config})
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func (c *protocolClient) validate(config *tfprotov6.DynamicValue) []*tfprotov6.D
 
 func (c *protocolClient) plan(config *tfprotov6.DynamicValue) []*tfprotov6.Diagnostic {
 	c.t.Helper()
-	resp, err := c.server.PlanAction(context.Background(), &tfprotov6.PlanActionRequest{ActionType: actionType, Config: config})
+	resp, err := c.server.PlanAction(context.Background(), &tfprotov6.PlanActionRequest{ActionType: purgeTypeName, Config: config})
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ type invocation struct {
 
 func (c *protocolClient) invoke(config *tfprotov6.DynamicValue) invocation {
 	c.t.Helper()
-	stream, err := c.server.InvokeAction(context.Background(), &tfprotov6.InvokeActionRequest{ActionType: actionType, Config: config})
+	stream, err := c.server.InvokeAction(context.Background(), &tfprotov6.InvokeActionRequest{ActionType: purgeTypeName, Config: config})
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -268,7 +269,7 @@ func (c *protocolClient) createPurgeResource(resourceID int64, url string) {
 	c.t.Helper()
 	args := map[string]tftypes.Value{"resource_id": number(resourceID), "urls": stringSet(url)}
 	resp, err := c.server.ApplyResourceChange(context.Background(), &tfprotov6.ApplyResourceChangeRequest{
-		TypeName:     actionType,
+		TypeName:     purgeTypeName,
 		PriorState:   c.nullValue(c.resourceType),
 		PlannedState: c.dynamicValue(c.resourceType, newPurgePlan(args)),
 		Config:       c.dynamicValue(c.resourceType, args),
@@ -391,9 +392,8 @@ action "gcore_cdn_purge" "site" {
 }
 `, h.resourceID, release)
 	}
-	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
-		ProtoV6ProviderFactories: h.factories,
+	h.test(resource.TestCase{
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
 		Steps: []resource.TestStep{
 			{Config: config("1.0.0")},
 			{Config: config("1.0.1")},

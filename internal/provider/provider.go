@@ -1,5 +1,5 @@
-// Package provider is the Terraform glue of the gcore provider: its schema,
-// configuration and the gcore_cdn_purge resource. Talking to the API and
+// Package provider is the Terraform glue of the gcore provider: its schema
+// and configuration, its resources and its actions. Talking to the API and
 // scheduling purges live in packages of their own.
 package provider
 
@@ -81,7 +81,7 @@ func (p *gcoreProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				MarkdownDescription: "Base URL of the Gcore API. Falls back to the `" + envBaseURL + "` environment variable, then to `" +
 					gcoreapi.DefaultBaseURL + "`. Must be an absolute http(s) URL; a trailing slash is fine.",
 				Optional:   true,
-				Validators: []validator.String{baseURLValidator{}},
+				Validators: []validator.String{absoluteHTTPURL()},
 			},
 		},
 	}
@@ -118,7 +118,7 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	// view of the rate limits, and purges waiting together share requests.
 	opts := p.schedulerOptions
 	opts.Log = logInfo
-	data := &providerData{apiKey: apiKey, purges: scheduler.New(client, opts)}
+	data := &providerData{apiKey: apiKey, scheduler: scheduler.New(client, opts)}
 	tflog.Info(data.mask(ctx), "configured the Gcore API client", map[string]any{"base_url": baseURL, "api_key_set": apiKey != ""})
 	resp.ResourceData = data
 	resp.ActionData = data
@@ -136,11 +136,11 @@ func settingWithFallback(attr types.String, env, def string) string {
 	return def
 }
 
-// providerData is what Configure hands to the resource: the purge scheduler and
-// the key, so that the key can be masked in every log line.
+// providerData is what Configure hands to the resources and actions: the purge
+// scheduler and the key, so that the key can be masked in every log line.
 type providerData struct {
-	apiKey string
-	purges *scheduler.Scheduler
+	apiKey    string
+	scheduler *scheduler.Scheduler
 }
 
 // configuredData is what the provider's Configure handed to a resource or an
@@ -199,24 +199,4 @@ func (p *gcoreProvider) Actions(_ context.Context) []func() action.Action {
 
 func (p *gcoreProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return nil
-}
-
-// baseURLValidator rejects a base_url that is not an absolute http(s) URL, at
-// plan time, with the attribute named.
-type baseURLValidator struct{}
-
-func (baseURLValidator) Description(context.Context) string {
-	return "must be an absolute http(s) URL, such as " + gcoreapi.DefaultBaseURL
-}
-
-func (v baseURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v baseURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := gcoreapi.ParseBaseURL(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Gcore API base URL",
-			fmt.Sprintf("%s. Use an absolute http(s) URL such as %s, or remove base_url to use it.", err, gcoreapi.DefaultBaseURL))
-	}
 }

@@ -1,60 +1,17 @@
 package provider
 
 import (
-	"bytes"
-	"cmp"
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"regexp"
-	"runtime/debug"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
-	"gopkg.in/dnaeon/go-vcr.v4/pkg/recorder"
-
-	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
-	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
-	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
 )
-
-// The acceptance tests run the real Terraform CLI against this provider,
-// served in-process, whose HTTP client goes through a go-vcr recorder:
-//
-//   - by default the recorder replays testdata/cassettes (offline, no waits);
-//   - GCORE_RECORD=1 (make record) records them anew, against the real API
-//     when GCORE_API_KEY is set and GCORE_BASE_URL is not (the CDN resource
-//     to purge then comes from GCORE_TEST_RESOURCE_ID), otherwise against
-//     the API simulator.
-//
-// Every cassette starts with a comment saying what it was recorded against.
-// The Authorization header is removed before a cassette is saved, and a real
-// CDN resource ID is replaced by testResourceID.
-
-// testResourceID is the CDN resource the tests purge, as written in the
-// cassettes.
-const testResourceID = 100200
-
-// simulatorKey is the key the simulator accepts while recording.
-const simulatorKey = "sim-key$0123456789abcdef"
 
 func TestMain(m *testing.M) {
 	// An empty CLI configuration: a user's own (plugin caches, dev_overrides,
@@ -75,297 +32,29 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// recordMode says where requests go while recording.
-type recordMode int
-
-const (
-	replaying recordMode = iota
-	recordingSimulator
-	recordingRealAPI
-	// live runs against the simulator with no cassette, for the tests whose
-	// subject is timing (rate-limit waits) that a replay would not reproduce.
-	live
-)
-
-func currentRecordMode() recordMode {
-	if os.Getenv("GCORE_RECORD") == "" {
-		return replaying
+// providerFactories serves a new instance of newProvider as the provider
+// "gcore" each time Terraform starts it.
+func providerFactories(newProvider func() *gcoreProvider) map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"gcore": func() (tfprotov6.ProviderServer, error) { return providerserver.NewProtocol6(newProvider())(), nil },
 	}
-	if os.Getenv("GCORE_API_KEY") != "" && os.Getenv("GCORE_BASE_URL") == "" {
-		return recordingRealAPI
-	}
-	return recordingSimulator
 }
 
-// sentRequest is one request as the provider sent it, before the recorder.
-type sentRequest struct {
-	Method, Path, Body string
-	Header             http.Header
-}
-
-// harness is one acceptance test's world: the provider factories, the
-// requests the provider sent, and the simulator when recording against it.
-type harness struct {
-	t          *testing.T
-	mode       recordMode
-	sim        *simulator.Server
-	resourceID int64
-	mu         sync.Mutex
-	sent       []sentRequest
-	factories  map[string]func() (tfprotov6.ProviderServer, error)
-	// provider returns a new instance of the provider under test, with the
-	// harness's HTTP client and scheduler options.
-	provider func() *gcoreProvider
-}
-
-type harnessOption func(*harnessConfig)
-
-type harnessConfig struct {
-	simulatorOnly bool
-	live          *simulator.Config
-	scheduler     scheduler.Options
-}
-
-// simulatorOnly marks a test that needs the simulator's fault controls: it is
-// recorded against the simulator even when a real API key is at hand.
-func simulatorOnly() harnessOption { return func(c *harnessConfig) { c.simulatorOnly = true } }
-
-// liveSimulator runs the test against a simulator configured by cfg, with no
-// recording: for tests of waiting and merging, which happen in real time.
-func liveSimulator(cfg simulator.Config) harnessOption {
-	return func(c *harnessConfig) { c.live = &cfg }
-}
-
-// schedulerOptions tunes the provider's purge scheduler, through the
-// provider struct (never its schema): faults play out in seconds.
-func schedulerOptions(opts scheduler.Options) harnessOption {
-	return func(c *harnessConfig) { c.scheduler = opts }
-}
-
-// quickRetries keeps the scheduler's default of 5 attempts but backs off in
-// tens of milliseconds instead of seconds.
-var quickRetries = scheduler.Options{Backoff: scheduler.Backoff{Base: 20 * time.Millisecond, Cap: 200 * time.Millisecond}}
-
-// newHarness sets up recording or replay for the calling test. The API key
-// and base URL reach the provider through GCORE_API_KEY and GCORE_BASE_URL,
-// as they would for a user, so no key is ever written into a configuration.
-func newHarness(t *testing.T, opts ...harnessOption) *harness {
+// terraformPreCheck returns the Terraform CLI the tests drive:
+// TF_ACC_TERRAFORM_PATH, else terraform on PATH, which is where
+// terraform-plugin-testing looks too. Without either, it skips the test
+// rather than let terraform-plugin-testing download a CLI, which fails
+// offline; `make test` builds the pinned CLI and sets TF_ACC_TERRAFORM_PATH.
+func terraformPreCheck(t testing.TB) string {
 	t.Helper()
-	var cfg harnessConfig
-	for _, o := range opts {
-		o(&cfg)
+	if path := os.Getenv("TF_ACC_TERRAFORM_PATH"); path != "" {
+		return path
 	}
-	h := &harness{t: t, mode: currentRecordMode(), resourceID: testResourceID}
-	if h.mode == recordingRealAPI && cfg.simulatorOnly {
-		h.mode = recordingSimulator
-	}
-	if cfg.live != nil {
-		h.mode = live
-	}
-	realResourceID := ""
-	switch h.mode {
-	case replaying:
-		// The recorder answers; this address is never dialled.
-		t.Setenv("GCORE_BASE_URL", "http://gcore-api.invalid")
-		t.Setenv("GCORE_API_KEY", simulatorKey)
-	case recordingSimulator:
-		h.startSimulator(simulator.Config{Limits: roomyLimits})
-	case live:
-		h.startSimulator(*cfg.live)
-	case recordingRealAPI:
-		realResourceID = os.Getenv("GCORE_TEST_RESOURCE_ID")
-		id, err := strconv.ParseInt(realResourceID, 10, 64)
-		if err != nil {
-			t.Fatalf("recording against the real API needs GCORE_TEST_RESOURCE_ID, a CDN resource of yours to purge: %v", err)
-		}
-		h.resourceID = id
-	}
-
-	next := http.DefaultTransport
-	if h.mode != live {
-		next = h.newRecorder(realResourceID)
-	}
-	client := &http.Client{Transport: &capturingTransport{next: next, h: h}}
-	h.provider = func() *gcoreProvider {
-		return &gcoreProvider{version: "test", httpClient: client, schedulerOptions: cfg.scheduler}
-	}
-	h.factories = map[string]func() (tfprotov6.ProviderServer, error){
-		"gcore": func() (tfprotov6.ProviderServer, error) { return providerserver.NewProtocol6(h.provider())(), nil },
-	}
-	return h
-}
-
-// roomyLimits are the account limits of the simulator that cassettes are
-// recorded against: the cassettes replay them, so that a replay never waits
-// for rate-limit room. Tests of waiting run live, with limits of their own.
-var roomyLimits = gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "100/s", PurgeRequestLimit: "100/s"}
-
-func (h *harness) startSimulator(cfg simulator.Config) {
-	cfg.APIKeys = append(cfg.APIKeys, simulatorKey)
-	sim, err := simulator.Start(cfg)
+	path, err := exec.LookPath("terraform")
 	if err != nil {
-		h.t.Fatal(err)
+		t.Skip("no Terraform CLI: set TF_ACC_TERRAFORM_PATH, or run `make test`, which builds the pinned one")
 	}
-	h.t.Cleanup(func() { sim.Close() })
-	h.sim = sim
-	h.t.Setenv("GCORE_BASE_URL", sim.URL)
-	h.t.Setenv("GCORE_API_KEY", simulatorKey)
-}
-
-func (h *harness) cassettePath() string {
-	return filepath.Join("testdata", "cassettes", h.t.Name())
-}
-
-func (h *harness) newRecorder(realResourceID string) *recorder.Recorder {
-	t := h.t
-	mode := recorder.ModeReplayOnly
-	if h.mode != replaying {
-		mode = recorder.ModeRecordOnly
-	}
-	rec, err := recorder.New(h.cassettePath(),
-		recorder.WithMode(mode),
-		recorder.WithSkipRequestLatency(true),
-		recorder.WithMatcher(matchMethodPathAndJSONBody),
-		recorder.WithHook(func(i *cassette.Interaction) error {
-			scrubInteraction(i, realResourceID)
-			return nil
-		}, recorder.BeforeSaveHook),
-	)
-	if err != nil {
-		t.Fatalf("opening cassette %s (run `make record` to create it): %v", h.cassettePath(), err)
-	}
-	t.Cleanup(func() {
-		if err := rec.Stop(); err != nil {
-			t.Errorf("saving cassette: %v", err)
-		}
-		if h.mode != replaying {
-			h.labelCassette()
-		}
-	})
-	return rec
-}
-
-// labelCassette writes, as the cassette's first line, what it was recorded
-// against. YAML ignores the comment on replay.
-func (h *harness) labelCassette() {
-	file := h.cassettePath() + ".yaml"
-	body, err := os.ReadFile(file)
-	if err != nil {
-		h.t.Errorf("labelling cassette: %v", err)
-		return
-	}
-	against := "the Gcore API simulator (internal/simulator)"
-	if h.mode == recordingRealAPI {
-		against = "the real Gcore API (" + gcoreapi.DefaultBaseURL + ")"
-	}
-	label := fmt.Sprintf("# Recorded by `make record` against %s. Replayed by `make test`.\n", against)
-	if err := os.WriteFile(file, append([]byte(label), body...), 0o644); err != nil {
-		h.t.Errorf("labelling cassette: %v", err)
-	}
-}
-
-var resourcePathID = regexp.MustCompile(`/cdn/resources/\d+/`)
-
-// scrubInteraction removes what must never be saved: the API key, cookies,
-// and a real CDN resource ID.
-func scrubInteraction(i *cassette.Interaction, realResourceID string) {
-	i.Request.Headers.Del("Authorization")
-	i.Response.Headers.Del("Set-Cookie")
-	if realResourceID != "" {
-		i.Request.URL = resourcePathID.ReplaceAllString(i.Request.URL, fmt.Sprintf("/cdn/resources/%d/", testResourceID))
-	}
-}
-
-// matchMethodPathAndJSONBody matches a request to a recorded one by method,
-// path and JSON body (compared as values, so key order and spacing do not
-// matter). The host differs between recording and replay.
-func matchMethodPathAndJSONBody(r *http.Request, i cassette.Request) bool {
-	recorded, err := url.Parse(i.URL)
-	if err != nil || r.Method != i.Method || r.URL.Path != recorded.Path {
-		return false
-	}
-	var body []byte
-	if r.Body != nil {
-		body, _ = io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-	}
-	return jsonEqual(body, []byte(i.Body))
-}
-
-func jsonEqual(a, b []byte) bool {
-	if len(bytes.TrimSpace(a)) == 0 || len(bytes.TrimSpace(b)) == 0 {
-		return len(bytes.TrimSpace(a)) == len(bytes.TrimSpace(b))
-	}
-	var va, vb any
-	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
-		return bytes.Equal(a, b)
-	}
-	return reflect.DeepEqual(va, vb)
-}
-
-// capturingTransport notes every request the provider sends, as sent (with
-// its headers), then passes it on to the recorder.
-type capturingTransport struct {
-	next http.RoundTripper
-	h    *harness
-}
-
-func (c *capturingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	var body []byte
-	if r.Body != nil {
-		body, _ = io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-	}
-	c.h.mu.Lock()
-	c.h.sent = append(c.h.sent, sentRequest{Method: r.Method, Path: r.URL.Path, Body: string(body), Header: r.Header.Clone()})
-	c.h.mu.Unlock()
-	return c.next.RoundTrip(r)
-}
-
-// purgesSent returns the purge requests sent so far, as "POST path body".
-func (h *harness) purgesSent() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []string
-	for _, r := range h.sent {
-		if strings.HasSuffix(r.Path, "/purge") {
-			out = append(out, r.Method+" "+r.Path+" "+compactJSON(r.Body))
-		}
-	}
-	return out
-}
-
-func compactJSON(s string) string {
-	var buf bytes.Buffer
-	if json.Compact(&buf, []byte(s)) != nil {
-		return s
-	}
-	return buf.String()
-}
-
-// purgePath is the purge endpoint of the test's CDN resource.
-func (h *harness) purgePath() string {
-	return fmt.Sprintf("/cdn/resources/%d/purge", h.resourceID)
-}
-
-// expectPurges fails the test unless exactly these purges were sent, in order.
-func (h *harness) expectPurges(want ...string) {
-	h.t.Helper()
-	got := h.purgesSent()
-	if !reflect.DeepEqual(got, want) && (len(got) != 0 || len(want) != 0) {
-		h.t.Errorf("purge requests sent:\n  got  %q\n  want %q", got, want)
-	}
-}
-
-// checkPurges is expectPurges as a step check.
-func (h *harness) checkPurges(want ...string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		got := h.purgesSent()
-		if !reflect.DeepEqual(got, want) && (len(got) != 0 || len(want) != 0) {
-			return fmt.Errorf("purge requests sent:\n  got  %q\n  want %q", got, want)
-		}
-		return nil
-	}
+	return path
 }
 
 // TestAccProvider_attributesOverEnvironment: api_key and base_url in the
@@ -377,9 +66,8 @@ func TestAccProvider_attributesOverEnvironment(t *testing.T) {
 	t.Setenv("GCORE_BASE_URL", "http://environment.invalid")
 	config := fmt.Sprintf("provider \"gcore\" {\n  api_key  = %q\n  base_url = %q\n}\n", simulatorKey, baseURL+"/") +
 		h.purgeConfig(`purge_all = true`)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: h.factories,
-		Steps:                    []resource.TestStep{{Config: config}},
+	h.test(resource.TestCase{
+		Steps: []resource.TestStep{{Config: config}},
 	})
 	h.expectPurges("POST " + h.purgePath() + ` {"paths":[]}`)
 	for _, r := range h.sent {
@@ -391,8 +79,7 @@ func TestAccProvider_attributesOverEnvironment(t *testing.T) {
 
 func TestAccProvider_invalidBaseURL(t *testing.T) {
 	h := newHarness(t)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: h.factories,
+	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
 			{
 				Config:      "provider \"gcore\" {\n  base_url = \"api.gcore.com\"\n}\n" + h.purgeConfig(`purge_all = true`),
@@ -406,220 +93,4 @@ func TestAccProvider_invalidBaseURL(t *testing.T) {
 		},
 	})
 	h.expectPurges()
-}
-
-// simCalls returns the requests the simulator received from the from-th on,
-// each as "METHOD path -> status", "-> dropped" or "-> no answer".
-func (h *harness) simCalls(from int) []string {
-	var out []string
-	for _, r := range h.sim.Requests()[from:] {
-		outcome := strconv.Itoa(r.Status)
-		switch {
-		case r.Dropped:
-			outcome = "dropped"
-		case r.Status == 0:
-			outcome = "no answer"
-		}
-		out = append(out, r.Method+" "+r.Path+" -> "+outcome)
-	}
-	return out
-}
-
-// expectSimCalls fails the test unless the simulator received exactly want
-// since *mark, then moves *mark past them.
-func (h *harness) expectSimCalls(mark *int, want ...string) {
-	h.t.Helper()
-	if err := h.checkSimCalls(mark, want...)(nil); err != nil {
-		h.t.Error(err)
-	}
-}
-
-// checkSimCalls is expectSimCalls as a step check.
-func (h *harness) checkSimCalls(mark *int, want ...string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		got := h.simCalls(*mark)
-		*mark += len(got)
-		if !reflect.DeepEqual(got, want) {
-			return fmt.Errorf("the simulator received:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
-		}
-		return nil
-	}
-}
-
-// limitsCall is the account-limits call as simCalls shows it answered.
-const limitsCall = "GET /cdn/clients/me/limits -> 200"
-
-// diagnostic matches Terraform's output when it holds each of parts, in
-// order. Terraform wraps long lines at spaces, so a space in a part matches
-// any run of white space; everything else is literal.
-func diagnostic(parts ...string) *regexp.Regexp {
-	quoted := make([]string, len(parts))
-	for i, p := range parts {
-		quoted[i] = strings.ReplaceAll(regexp.QuoteMeta(p), " ", `\s+`)
-	}
-	return regexp.MustCompile(`(?s)` + strings.Join(quoted, ".*"))
-}
-
-// Driving the Terraform CLI by hand, for what resource.Test cannot do:
-// interrupt an apply, or read every byte Terraform logged and wrote. The CLI
-// is the one the acceptance tests use (TF_ACC_TERRAFORM_PATH), with a CLI
-// configuration of the test's own and no TF_* setting inherited.
-
-// providerSource is the provider's address as configurations name it.
-const providerSource = "gcore-purge/gcore"
-
-// requiredProviders declares the provider; Terraform resolves the source on
-// its default registry host, OpenTofu on its own.
-const requiredProviders = `terraform {
-  required_providers {
-    gcore = {
-      source = "` + providerSource + `"
-    }
-  }
-}
-`
-
-// terraformCLI runs the CLI in a working directory of its own.
-type terraformCLI struct {
-	t   *testing.T
-	bin string
-	dir string
-	env []string
-}
-
-// newTerraformCLI prepares a working directory and an environment: the
-// caller's GCORE_* settings, cliConfig as the CLI configuration, and env.
-func newTerraformCLI(t *testing.T, cliConfig string, env ...string) *terraformCLI {
-	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1")
-	}
-	bin := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if bin == "" {
-		t.Fatal("TF_ACC_TERRAFORM_PATH must name the Terraform CLI (make test sets it)")
-	}
-	c := &terraformCLI{t: t, bin: bin, dir: t.TempDir()}
-	configFile := filepath.Join(c.dir, "cli.tfrc")
-	if err := os.WriteFile(configFile, []byte(cliConfig), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TF_") && !strings.HasPrefix(kv, "CHECKPOINT_") {
-			c.env = append(c.env, kv)
-		}
-	}
-	c.env = append(c.env, "TF_CLI_CONFIG_FILE="+configFile, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "NO_COLOR=1")
-	c.env = append(c.env, env...)
-	return c
-}
-
-// writeConfig writes the configuration main.tf.
-func (c *terraformCLI) writeConfig(config string) {
-	c.t.Helper()
-	if err := os.WriteFile(filepath.Join(c.dir, "main.tf"), []byte(config), 0o600); err != nil {
-		c.t.Fatal(err)
-	}
-}
-
-// command returns the CLI command for args (a subcommand, then its flags
-// and arguments), writing its output to out.
-func (c *terraformCLI) command(out io.Writer, args ...string) *exec.Cmd {
-	cmd := exec.Command(c.bin, append([]string{args[0], "-no-color"}, args[1:]...)...)
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = c.dir, c.env, out, out
-	return cmd
-}
-
-// run runs the CLI and returns its output (standard output and error).
-func (c *terraformCLI) run(args ...string) (string, error) {
-	var out bytes.Buffer
-	err := c.command(&out, args...).Run()
-	return out.String(), err
-}
-
-// mustRun is run, failing the test when the command fails.
-func (c *terraformCLI) mustRun(args ...string) string {
-	c.t.Helper()
-	out, err := c.run(args...)
-	if err != nil {
-		c.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return out
-}
-
-// file returns the content of a file of the working directory.
-func (c *terraformCLI) file(name string) string {
-	c.t.Helper()
-	b, err := os.ReadFile(filepath.Join(c.dir, name))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return string(b)
-}
-
-// devOverrides is a CLI configuration that runs the provider from dir, as a
-// provider developer does, instead of installing it.
-func devOverrides(dir string) string {
-	return fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", providerSource, dir)
-}
-
-// buildProvider builds the provider binary, as `go build` does for a user,
-// into a directory for devOverrides; with -race when the tests run with it,
-// so that the build reuses what the test build compiled.
-func buildProvider(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	args := []string{"build", "-o", filepath.Join(dir, "terraform-provider-gcore")}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range info.Settings {
-			if s.Key == "-race" && s.Value == "true" {
-				args = append(args, "-race")
-			}
-		}
-	}
-	cmd := exec.Command("go", append(args, "../..")...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return dir
-}
-
-// serveProvider serves the harness's provider in this process, as a
-// provider's debug mode does, and returns the TF_REATTACH_PROVIDERS setting
-// that makes Terraform use it. The provider outlives each Terraform command,
-// so a test can watch what it does after one ends; it stops with the test.
-func (h *harness) serveProvider() string {
-	h.t.Helper()
-	host := cmp.Or(os.Getenv(resource.EnvTfAccProviderHost), "registry.terraform.io")
-	address := host + "/" + providerSource
-	ctx, cancel := context.WithCancel(context.Background())
-	configCh := make(chan *plugin.ReattachConfig, 1)
-	closed := make(chan struct{})
-	served := make(chan error, 1)
-	go func() {
-		served <- tf6server.Serve(address, providerserver.NewProtocol6(h.provider()),
-			tf6server.WithDebug(ctx, configCh, closed),
-			tf6server.WithGoPluginLogger(hclog.NewNullLogger()),
-			tf6server.WithLoggingSink(h.t))
-	}()
-	h.t.Cleanup(func() {
-		cancel()
-		<-closed
-	})
-	var rc *plugin.ReattachConfig
-	select {
-	case rc = <-configCh:
-	case err := <-served:
-		h.t.Fatalf("serving the provider: %v", err)
-	case <-time.After(30 * time.Second):
-		h.t.Fatal("the provider did not start serving")
-	}
-	type addr struct{ Network, String string }
-	reattach, err := json.Marshal(map[string]any{address: map[string]any{
-		"Protocol": string(rc.Protocol), "ProtocolVersion": rc.ProtocolVersion, "Pid": rc.Pid, "Test": rc.Test,
-		"Addr": addr{rc.Addr.Network(), rc.Addr.String()},
-	}})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return "TF_REATTACH_PROVIDERS=" + string(reattach)
 }

@@ -2,7 +2,7 @@
 // port, for demos and scripts: point the provider's base_url at the printed
 // URL, then read what it purged from /_simulator/purges.
 //
-//	gcore-api-simulator -url-file /tmp/gcore.url -purge-by-urls-limit 2/s
+//	gcore-api-simulator -url-file /tmp/gcore.url -compressed-limits
 package main
 
 import (
@@ -49,6 +49,7 @@ func run(args []string, out io.Writer) error {
 		"purge_by_urls_request_limit: purges by URL per resource")
 	urlFile := flags.String("url-file", "", "write the base URL to this file once listening (removed on exit)")
 	retryAfter := flags.Bool("retry-after", false, "send Retry-After with 429 answers (the real API does not document it)")
+	compressed := flags.Bool("compressed-limits", false, "use simulator.CompressedLimits (the documented limits per second, not per minute) instead of the two limits above")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -62,6 +63,9 @@ func run(args []string, out io.Writer) error {
 	cfg := simulator.Config{
 		Limits:     gcoreapi.AccountLimits{PurgeRequestLimit: *purgeLimit, PurgeByURLsRequestLimit: *urlsLimit},
 		RetryAfter: *retryAfter,
+	}
+	if *compressed {
+		cfg.Limits = simulator.CompressedLimits
 	}
 	if *apiKey != "" {
 		cfg.APIKeys = []string{*apiKey}

@@ -9,16 +9,27 @@ import (
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/tfrc"
 )
 
-const (
-	apiKey = "bench-key-not-a-real-token"
-	// window is the span of the compressed limits below; documented limits
-	// count the same requests per minute.
-	window = time.Second
+const apiKey = "bench-key-not-a-real-token"
+
+// The simulator runs with simulator.CompressedLimits: the documented limits
+// count the same requests per minute.
+var (
+	urlRate     = mustParseRate(simulator.CompressedLimits.PurgeByURLsRequestLimit)
+	patternRate = mustParseRate(simulator.CompressedLimits.PurgeRequestLimit)
+	// window is the span of the compressed limits.
+	window = urlRate.Window
 )
 
-var compressedLimits = gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "2/s", PurgeRequestLimit: "1/s"}
+func mustParseRate(s string) gcoreapi.Rate {
+	r, err := gcoreapi.ParseRate(s)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
 
 // bench holds what every benchmark uses: the provider built from this
 // checkout, a Terraform CLI configuration that points at it, and a simulator.
@@ -41,15 +52,13 @@ func setUp(terraform string) (*bench, error) {
 		b.tearDown()
 		return nil, err
 	}
-	b.sim, err = simulator.Start(simulator.Config{APIKeys: []string{apiKey}, Limits: compressedLimits})
+	b.sim, err = simulator.Start(simulator.Config{APIKeys: []string{apiKey}, Limits: simulator.CompressedLimits})
 	if err != nil {
 		b.tearDown()
 		return nil, err
 	}
 	rc := filepath.Join(dir, "terraformrc")
-	cliConfig := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
-		"gcore-purge/gcore", filepath.Join(dir, "bin"))
-	if err := os.WriteFile(rc, []byte(cliConfig), 0o600); err != nil {
+	if err := tfrc.WriteDevOverrides(rc, map[string]string{"gcore-purge/gcore": filepath.Join(dir, "bin")}); err != nil {
 		b.tearDown()
 		return nil, err
 	}
@@ -60,7 +69,7 @@ func setUp(terraform string) (*bench, error) {
 		"GCORE_API_KEY="+apiKey, "GCORE_BASE_URL="+b.sim.URL,
 		envRealBinary+"="+filepath.Join(dir, "real", providerBinary), envRSSFile+"="+b.rssFile)
 	fmt.Printf("# gcore_cdn_purge benchmarks\n\nTerraform: %s; simulator limits: by URL %s, by pattern and purge all %s per CDN resource.\n",
-		terraform, compressedLimits.PurgeByURLsRequestLimit, compressedLimits.PurgeRequestLimit)
+		terraform, simulator.CompressedLimits.PurgeByURLsRequestLimit, simulator.CompressedLimits.PurgeRequestLimit)
 	return b, nil
 }
 

@@ -1,7 +1,7 @@
 // Command purge-bench measures gcore_cdn_purge through the real Terraform CLI
 // against the API simulator, with the rate limits compressed from minutes to
-// seconds (2 URL purges and 1 pattern or purge-all per second and CDN
-// resource), so that what takes minutes against Gcore takes seconds here.
+// seconds (simulator.CompressedLimits), so that what takes minutes against
+// Gcore takes seconds here.
 // `make bench` runs it. It reports:
 //
 //  1. one apply of 20 URL purges (5 URLs each), 4 pattern purges and a
@@ -17,6 +17,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -32,23 +33,34 @@ func main() {
 		os.Exit(runProviderMeasured())
 	}
 	log.SetFlags(0)
+	// run returns before main exits, so that its deferred clean-up (the
+	// simulator, the temporary directory) runs on failure too.
+	if err := run(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// errBenchmarkFailed: a benchmark did not run through; it logged why.
+var errBenchmarkFailed = errors.New("purge-bench: a benchmark failed")
+
+func run() error {
 	terraform := flag.String("terraform", os.Getenv("TF_ACC_TERRAFORM_PATH"), "Terraform CLI to run")
 	runs := flag.Int("runs", 3, "runs of each timed command; the median is reported")
 	planSize := flag.Int("plan-resources", 1000, "resources in the plan benchmark")
 	flag.Parse()
 	if *terraform == "" {
-		log.Fatal("set -terraform or TF_ACC_TERRAFORM_PATH to the Terraform CLI")
+		return errors.New("set -terraform or TF_ACC_TERRAFORM_PATH to the Terraform CLI")
 	}
 
 	b, err := setUp(*terraform)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer b.tearDown()
-	ok := b.applyBenchmark(*runs) && b.concurrentBenchmark() && b.planBenchmark(*runs, *planSize)
-	if !ok {
-		os.Exit(1)
+	if !(b.applyBenchmark(*runs) && b.concurrentBenchmark() && b.planBenchmark(*runs, *planSize)) {
+		return errBenchmarkFailed
 	}
+	return nil
 }
 
 // median of the durations d, which it sorts.

@@ -114,7 +114,9 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // windowsWithoutMerging is how many rate windows c needs when each resource
 // sends a request of its own: the busiest queue decides.
 func (c purgeConfig) windowsWithoutMerging() int {
-	perWindow := map[gcoreapi.PurgeType]int{gcoreapi.PurgeByURL: 2, gcoreapi.PurgeByPattern: 1, gcoreapi.PurgeAll: 1}
+	perWindow := map[gcoreapi.PurgeType]int{
+		gcoreapi.PurgeByURL: urlRate.Requests, gcoreapi.PurgeByPattern: patternRate.Requests, gcoreapi.PurgeAll: patternRate.Requests,
+	}
 	windows := 0
 	for _, p := range c {
 		windows = max(windows, ceilDiv(p.count, perWindow[p.typ]))

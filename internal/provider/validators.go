@@ -1,0 +1,156 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+)
+
+// The provider's own validators: each is written here because the
+// validators package has none that gives the advice a user needs.
+
+var (
+	_ validator.Set    = itemCountValidator{}
+	_ validator.String = ruleValidator{}
+	_ validator.String = baseURLValidator{}
+	_ validator.String = durationValidator{}
+)
+
+// itemCount checks that a set holds 1 to max items, each a noun.
+func itemCount(max int, noun string) validator.Set {
+	return itemCountValidator{max: max, noun: noun}
+}
+
+// purgeRule applies one of purgerules' checks to a string; rule says in words
+// what check accepts.
+func purgeRule(check func(string) error, rule string) validator.String {
+	return ruleValidator{check: check, rule: rule}
+}
+
+// absoluteHTTPURL checks that a string is an absolute http(s) URL, as the API
+// client requires of its base URL.
+func absoluteHTTPURL() validator.String { return baseURLValidator{} }
+
+// positiveDuration checks that a string is a duration longer than zero.
+func positiveDuration() validator.String { return durationValidator{} }
+
+// itemCountValidator is written here rather than taken from
+// setvalidator.SizeBetween because an empty set needs its own message: an
+// expression that evaluates to an empty list must say how to purge everything
+// on purpose (purge_all = true), never do it silently.
+type itemCountValidator struct {
+	max  int
+	noun string
+}
+
+func (v itemCountValidator) Description(context.Context) string {
+	return fmt.Sprintf("must hold 1 to %d %s", v.max, v.noun)
+}
+
+func (v itemCountValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v itemCountValidator) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	// An element unknown until apply may turn out equal to another and
+	// collapse into it: only the known ones count now, all of them when
+	// revalidate runs at apply.
+	n, unknown := 0, false
+	for _, e := range req.ConfigValue.Elements() {
+		if e.IsUnknown() {
+			unknown = true
+		} else {
+			n++
+		}
+	}
+	switch {
+	case n == 0 && !unknown:
+		resp.Diagnostics.AddAttributeError(req.Path, "Empty purge list",
+			fmt.Sprintf("%s is empty, so this purge would clear nothing. To purge the whole cache of the CDN resource, "+
+				"remove %s and set purge_all = true instead.", req.Path, req.Path))
+	case n > v.max:
+		resp.Diagnostics.AddAttributeError(req.Path, "Too many items in one purge",
+			fmt.Sprintf("%s has %d %s; one purge takes at most %d. Split them across several gcore_cdn_purge resources "+
+				"(purges of one CDN resource are sent as fast as its rate limit allows), or purge by pattern.",
+				req.Path, n, v.noun, v.max))
+	}
+}
+
+type ruleValidator struct {
+	check func(string) error
+	rule  string
+}
+
+func (v ruleValidator) Description(context.Context) string { return "must be " + v.rule }
+
+func (v ruleValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v ruleValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := v.check(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid purge path", err.Error()+".")
+	}
+}
+
+// baseURLValidator rejects a base_url that is not an absolute http(s) URL at
+// plan time, with the attribute named, rather than when the first purge is
+// sent.
+type baseURLValidator struct{}
+
+func (baseURLValidator) Description(context.Context) string {
+	return "must be an absolute http(s) URL, such as " + gcoreapi.DefaultBaseURL
+}
+
+func (v baseURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v baseURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := gcoreapi.ParseBaseURL(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Gcore API base URL",
+			fmt.Sprintf("%s. Use an absolute http(s) URL such as %s, or remove base_url to use it.", err, gcoreapi.DefaultBaseURL))
+	}
+}
+
+// durationValidator checks the action's timeout at plan time. It is written
+// here because the validators package has no duration validator (the
+// timeouts package validates only its own block), and
+// timetypes.GoDuration accepts "0s" and "-5m" and replaces this message.
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return "must be a positive duration such as 90s or 20m"
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, ok := parsePositiveDuration(req.ConfigValue.ValueString()); !ok {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid timeout", durationAdvice(req.ConfigValue.ValueString()))
+	}
+}
+
+// parsePositiveDuration reads a timeout such as "20m"; ok is false unless it
+// is a duration longer than zero. The validator and the action's Invoke,
+// which sees values unknown at plan time, both read it so.
+func parsePositiveDuration(s string) (d time.Duration, ok bool) {
+	d, err := time.ParseDuration(s)
+	return d, err == nil && d > 0
+}
+
+func durationAdvice(value string) string {
+	return fmt.Sprintf("timeout %q is not a positive duration. Use a number with a unit, such as \"90s\", \"20m\" or \"1h30m\".", value)
+}
