@@ -189,7 +189,7 @@ func (d *providerData) requireAPIKey() diag.Diagnostics {
 }
 
 func (p *gcoreProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{newCDNPurgeResource}
+	return []func() resource.Resource{newCDNPurgeResource, newCDNPurgeChangedFilesResource}
 }
 
 // Actions need Terraform 1.14 or later; older versions ignore them.

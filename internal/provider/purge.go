@@ -68,20 +68,35 @@ func (d *providerData) sendPurge(ctx context.Context, config tfsdk.Config, args 
 	if diags.Append(argDiags...); diags.HasError() {
 		return scheduler.Result{}, diags
 	}
+	resourceID := args.ResourceID.ValueInt64()
+	result, err := d.queuePurge(ctx, resourceID, purge, timeout, progress)
+	if err != nil {
+		diags.Append(purgeErrorDiagnostics(err, resourceID, nothingRecorded)...)
+	}
+	return result, diags
+}
+
+// nothingRecorded is what follows a failed purge of which nothing is kept.
+const nothingRecorded = "Nothing was written to state: the next apply purges again."
+
+// queuePurge hands one purge to the scheduler and waits for it within
+// timeout; ctx must be masked. The scheduler's error is returned as it is,
+// with the partial result.
+func (d *providerData) queuePurge(ctx context.Context, resourceID int64, purge gcoreapi.Purge, timeout time.Duration,
+	progress scheduler.Progress,
+) (scheduler.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	resourceID := args.ResourceID.ValueInt64()
 	tflog.Info(ctx, "queueing purge", map[string]any{"resource_id": resourceID, "purge_type": purge.Type.String(), "items": len(purge.Items)})
 	result, err := d.scheduler.Purge(ctx, scheduler.Job{ResourceID: resourceID, Type: purge.Type, Items: purge.Items, Progress: progress})
 	if err != nil {
-		diags.Append(purgeErrorDiagnostics(err, resourceID)...)
-		return result, diags
+		return result, err
 	}
 	tflog.Info(ctx, "purge accepted", map[string]any{
 		"resource_id": resourceID, "purge_type": purge.Type.String(), "requests": result.Requests,
 		"merged_with": result.Merged, "waited": result.Waited.String(), "settled_by_purge_all": result.SettledByPurgeAll,
 	})
-	return result, diags
+	return result, nil
 }
 
 // purge turns the arguments into the request body's content. Items are
@@ -126,7 +141,9 @@ func nothingToPurge() diag.Diagnostics {
 
 // purgeErrorDiagnostics says what went wrong and what to fix. err comes from
 // the scheduler: it names the purge and carries the API's own message.
-func purgeErrorDiagnostics(err error, resourceID int64) diag.Diagnostics {
+// afterwards says what the state keeps of the purge, and so what the next
+// apply sends.
+func purgeErrorDiagnostics(err error, resourceID int64, afterwards string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	var timeout *scheduler.TimeoutError
 	what := "The " + strings.TrimSuffix(err.Error(), ".") + "."
@@ -136,20 +153,20 @@ func purgeErrorDiagnostics(err error, resourceID int64) diag.Diagnostics {
 		if timeout.Cancelled {
 			summary = "Purge cancelled"
 		}
-		diags.AddError(summary, what+"\n\nNothing was written to state: the next apply purges again.")
+		diags.AddError(summary, what+"\n\n"+afterwards)
 	case errors.Is(err, gcoreapi.ErrUnauthorized):
 		diags.AddError("Gcore API key rejected", fmt.Sprintf("%s\n\nThe API key is wrong, expired or revoked. "+
-			"Set a valid permanent API token in api_key (provider \"gcore\") or in %s.", what, envAPIKey))
+			"Set a valid permanent API token in api_key (provider \"gcore\") or in %s.\n\n%s", what, envAPIKey, afterwards))
 	case errors.Is(err, gcoreapi.ErrForbidden):
 		diags.AddError("Gcore API key lacks permission", fmt.Sprintf("%s\n\nThe API key is valid but may not purge this CDN resource. "+
-			"Use a token whose role can manage CDN resources of this account.", what))
+			"Use a token whose role can manage CDN resources of this account.\n\n%s", what, afterwards))
 	case errors.Is(err, gcoreapi.ErrNotFound):
 		diags.AddAttributeError(path.Root("resource_id"), "CDN resource not found", fmt.Sprintf("%s\n\n"+
-			"CDN resource %d does not exist in the account of this API key. Check resource_id.", what, resourceID))
+			"CDN resource %d does not exist in the account of this API key. Check resource_id.\n\n%s", what, resourceID, afterwards))
 	case errors.Is(err, gcoreapi.ErrBadRequest):
-		diags.AddError("Gcore API rejected the purge", what)
+		diags.AddError("Gcore API rejected the purge", what+"\n\n"+afterwards)
 	default:
-		diags.AddError("Purge failed", what)
+		diags.AddError("Purge failed", what+"\n\n"+afterwards)
 	}
 	return diags
 }
@@ -230,6 +247,14 @@ func setValidation(validators []validator.Set) attributeValidation {
 	return validation(validators, func(ctx context.Context, v validator.Set, value types.Set, config tfsdk.Config, p path.Path) diag.Diagnostics {
 		resp := &validator.SetResponse{}
 		v.ValidateSet(ctx, validator.SetRequest{Path: p, PathExpression: p.Expression(), ConfigValue: value, Config: config}, resp)
+		return resp.Diagnostics
+	})
+}
+
+func mapValidation(validators []validator.Map) attributeValidation {
+	return validation(validators, func(ctx context.Context, v validator.Map, value types.Map, config tfsdk.Config, p path.Path) diag.Diagnostics {
+		resp := &validator.MapResponse{}
+		v.ValidateMap(ctx, validator.MapRequest{Path: p, PathExpression: p.Expression(), ConfigValue: value, Config: config}, resp)
 		return resp.Diagnostics
 	})
 }

@@ -2,8 +2,11 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -28,7 +31,33 @@ func itemCount(max int, noun string) validator.Set {
 // purgeRule applies one of purgerules' checks to a string; rule says in words
 // what check accepts.
 func purgeRule(check func(string) error, rule string) validator.String {
-	return ruleValidator{check: check, rule: rule}
+	return ruleValidator{summary: "Invalid purge path", check: check, rule: rule}
+}
+
+// fileVersion checks the version of a file of gcore_cdn_purge_changed_files.
+func fileVersion() validator.String {
+	return ruleValidator{summary: "Invalid file version", check: checkFileVersion, rule: "a non-empty string"}
+}
+
+func checkFileVersion(s string) error {
+	if s == "" {
+		return errors.New("the version of a file is empty, so a change could not be told: use a value that changes " +
+			"with the file's content, such as filemd5(\"${var.site_dir}/${f}\")")
+	}
+	return nil
+}
+
+// indexDocument checks index_document: a file name, such as index.html.
+func indexDocument() validator.String {
+	return ruleValidator{summary: "Invalid index document", check: checkIndexDocument, rule: "a file name such as index.html"}
+}
+
+func checkIndexDocument(s string) error {
+	if s == "" || strings.ContainsAny(s, "/?#") || strings.ContainsFunc(s, unicode.IsControl) {
+		return fmt.Errorf("%q is not a file name: write the name of the file a directory URL serves, "+
+			"without a path, such as \"index.html\"", s)
+	}
+	return nil
 }
 
 // absoluteHTTPURL checks that a string is an absolute http(s) URL, as the API
@@ -84,8 +113,9 @@ func (v itemCountValidator) ValidateSet(_ context.Context, req validator.SetRequ
 }
 
 type ruleValidator struct {
-	check func(string) error
-	rule  string
+	summary string
+	check   func(string) error
+	rule    string
 }
 
 func (v ruleValidator) Description(context.Context) string { return "must be " + v.rule }
@@ -97,7 +127,7 @@ func (v ruleValidator) ValidateString(_ context.Context, req validator.StringReq
 		return
 	}
 	if err := v.check(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid purge path", err.Error()+".")
+		resp.Diagnostics.AddAttributeError(req.Path, v.summary, err.Error()+".")
 	}
 }
 

@@ -14,6 +14,9 @@ type Fault struct {
 	Path string
 	// Times is how many matching requests the fault applies to; <= 0 means 1.
 	Times int
+	// After is how many matching requests are handled normally before the
+	// fault applies: a failure part-way through a series of requests.
+	After int
 	// Status, when set, is answered instead of handling the request, with
 	// Body as it is (JSON or not, possibly empty). Such a request is not
 	// recorded as a purge and takes no place in a rate-limit window.
@@ -32,7 +35,8 @@ type Fault struct {
 
 type queuedFault struct {
 	Fault
-	left int
+	left    int
+	skipped int
 }
 
 // Fail queues a fault. Each request takes the first queued fault matching it.
@@ -58,6 +62,10 @@ func (s *Simulator) takeFault(r *http.Request) (Fault, bool) {
 	for i, q := range s.faults {
 		if !q.matches(r) {
 			continue
+		}
+		if q.skipped < q.After {
+			q.skipped++
+			return Fault{}, false
 		}
 		if q.left--; q.left == 0 {
 			s.faults = append(s.faults[:i:i], s.faults[i+1:]...)

@@ -489,6 +489,16 @@ func TestFaultTimesPathAndOrder(t *testing.T) {
 	expect(t, purge(s, 7, urls), 201, "")
 }
 
+func TestFaultAfterLetsRequestsThrough(t *testing.T) {
+	s, _ := newSim(t, Config{Limits: gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "100/s"}})
+	urls := `{"urls": ["/a"]}`
+	s.Fail(Fault{After: 2, Status: 400, Body: `{"errors":{"urls":{"0":["refused"]}}}`})
+	expect(t, purge(s, 7, urls), 201, "")
+	expect(t, purge(s, 7, urls), 201, "")
+	expect(t, purge(s, 7, urls), 400, `{"errors":{"urls":{"0":["refused"]}}}`)
+	expect(t, purge(s, 7, urls), 201, "")
+}
+
 func TestFaultDelay(t *testing.T) {
 	s, _ := newSim(t, Config{})
 	const delay = 30 * time.Millisecond
