@@ -23,9 +23,9 @@ var (
 	_ validator.String = durationValidator{}
 )
 
-// itemCount checks that a set holds 1 to max items, each a noun.
-func itemCount(max int, noun string) validator.Set {
-	return itemCountValidator{max: max, noun: noun}
+// itemCount checks that a set holds 1 to most items, each a noun.
+func itemCount(most int, noun string) validator.Set {
+	return itemCountValidator{max: most, noun: noun}
 }
 
 // purgeRule applies one of purgerules' checks to a string; rule says in words

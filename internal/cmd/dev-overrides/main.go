@@ -9,6 +9,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -25,7 +26,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) < 2 {
-		return fmt.Errorf("usage: dev-overrides FILE SOURCE=DIR...")
+		return errors.New("usage: dev-overrides FILE SOURCE=DIR [SOURCE=DIR]")
 	}
 	dirs := map[string]string{}
 	for _, arg := range args[1:] {

@@ -57,10 +57,10 @@ func run() error {
 		return err
 	}
 	defer b.tearDown()
-	if !(b.applyBenchmark(*runs) && b.concurrentBenchmark() && b.planBenchmark(*runs, *planSize)) {
-		return errBenchmarkFailed
+	if b.applyBenchmark(*runs) && b.concurrentBenchmark() && b.planBenchmark(*runs, *planSize) {
+		return nil
 	}
-	return nil
+	return errBenchmarkFailed
 }
 
 // median of the durations d, which it sorts.
