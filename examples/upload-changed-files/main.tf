@@ -1,14 +1,14 @@
-# Purge exactly the files that changed since the last apply.
+# Purge exactly the files a deploy changed, at any scale.
 #
-# One gcore_cdn_purge per file, triggered by the file's MD5: a changed file
-# replaces its own purge and no other, an unchanged file plans nothing. The
-# purges of one apply run concurrently and the provider merges those that wait
-# together into as few requests as the API allows (100 URLs each).
+# gcore_cdn_purge_changed_files keeps the MD5 of every file of the site in
+# state. Each apply purges the files whose MD5 changed and the files removed,
+# in as few requests as the limits allow (100 URLs each), and `terraform plan`
+# lists those URLs in purged_urls. An unchanged site plans nothing.
 #
 # Run it after the files reached the origin. The hashes are read at plan time,
 # so the build must have written the files before `terraform plan`. If
 # Terraform uploads them too, add the upload resources to depends_on, or use
-# their etag as the trigger instead of filemd5.
+# their etag as the version instead of filemd5.
 terraform {
   required_providers {
     gcore = {
@@ -28,22 +28,20 @@ variable "site_dir" {
   default     = "dist"
 }
 
-locals {
-  # "/assets/app.js" = "<md5 of dist/assets/app.js>", for every file.
-  site_files = {
-    for f in fileset(var.site_dir, "**") : "/${f}" => filemd5("${var.site_dir}/${f}")
-  }
-}
-
 provider "gcore" {}
 
-resource "gcore_cdn_purge" "changed" {
-  for_each = local.site_files
-
+resource "gcore_cdn_purge_changed_files" "site" {
   resource_id = var.resource_id
-  urls        = [each.key]
 
-  triggers = {
-    md5 = each.value
+  # "/assets/app.js" = "<md5 of dist/assets/app.js>", for every file.
+  files = {
+    for f in fileset(var.site_dir, "**") : "/${f}" => filemd5("${var.site_dir}/${f}")
   }
+
+  # A deployed site adopted without a purge: set purge_on_create = false.
+}
+
+output "purged" {
+  description = "The URLs the latest apply purged."
+  value       = gcore_cdn_purge_changed_files.site.purged_urls
 }
