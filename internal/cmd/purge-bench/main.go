@@ -1,4 +1,4 @@
-// Command purge-bench measures gcore_cdn_purge through the real Terraform CLI
+// Command purge-bench measures the provider's purges through the real Terraform CLI
 // against the API simulator, with the rate limits compressed from minutes to
 // seconds (simulator.CompressedLimits), so that what takes minutes against
 // Gcore takes seconds here.
@@ -10,7 +10,12 @@
 //     the limits allow;
 //  2. two Terraform processes purging one CDN resource at the same time;
 //  3. terraform plan of 1,000 purges against 1,000 terraform_data
-//     resources: the ratio of wall times and the provider's peak memory.
+//     resources: the ratio of wall times and the provider's peak memory;
+//  4. a deploy of 1,000 files, then 250 changed, 10 removed and 5 added,
+//     with gcore_cdn_purge_changed_files and with one gcore_cdn_purge per
+//     file: requests, 429s and wall time in rate windows;
+//  5. terraform plan of a 10,000-entry files map against terraform_data
+//     holding the same map.
 //
 // Wall times are compared within one run, as ratios or differences: the
 // machine is shared and its absolute speed means little.
@@ -47,6 +52,7 @@ func run() error {
 	terraform := flag.String("terraform", os.Getenv("TF_ACC_TERRAFORM_PATH"), "Terraform CLI to run")
 	runs := flag.Int("runs", 3, "runs of each timed command; the median is reported")
 	planSize := flag.Int("plan-resources", 1000, "resources in the plan benchmark")
+	only := flag.String("only", "1,2,3,4,5", "the benchmarks to run, by number")
 	flag.Parse()
 	if *terraform == "" {
 		return errors.New("set -terraform or TF_ACC_TERRAFORM_PATH to the Terraform CLI")
@@ -57,10 +63,23 @@ func run() error {
 		return err
 	}
 	defer b.tearDown()
-	if b.applyBenchmark(*runs) && b.concurrentBenchmark() && b.planBenchmark(*runs, *planSize) {
-		return nil
+	benchmarks := map[string]func() bool{
+		"1": func() bool { return b.applyBenchmark(*runs) },
+		"2": b.concurrentBenchmark,
+		"3": func() bool { return b.planBenchmark(*runs, *planSize) },
+		"4": b.changedFilesBenchmark,
+		"5": func() bool { return b.bigPlanBenchmark(*runs) },
 	}
-	return errBenchmarkFailed
+	for _, n := range strings.Split(*only, ",") {
+		benchmark, ok := benchmarks[strings.TrimSpace(n)]
+		if !ok {
+			return fmt.Errorf("no benchmark %q: -only takes numbers from 1 to %d", n, len(benchmarks))
+		}
+		if !benchmark() {
+			return errBenchmarkFailed
+		}
+	}
+	return nil
 }
 
 // median of the durations d, which it sorts.
