@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Shows the provider doing its job end to end, with no Gcore account: it
-# builds the provider, starts the API simulator on loopback, applies
-# examples/demo with `terraform apply`, changes a trigger and applies again,
-# then prints what the simulator received. Everything it makes is removed.
+# builds the provider, starts the API simulator on loopback, writes a site of
+# 250 files and applies examples/demo with `terraform apply`, then deploys a
+# change of the site and a new release and applies again, and prints what the
+# simulator received. Everything it makes is removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TERRAFORM=${TERRAFORM:-terraform}
+KEEP=${KEEP:-}
 work=$(mktemp -d)
 sim_pid=""
 cleanup() {
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-  rm -rf "$work"
+  [ -n "$KEEP" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -48,16 +50,36 @@ scheduler_log() {
   : >"$TF_LOG_PATH"
 }
 
-echo "==> terraform apply (release 1.0.0)"
-tf apply -auto-approve -no-color -compact-warnings -var release=1.0.0
+# A built site: 250 files, with an index document at the root and in docs/.
+site="$work/site"
+mkdir -p "$site/assets" "$site/docs"
+for i in $(seq 0 247); do echo "asset $i v1" >"$site/assets/file$i.js"; done
+echo "home v1" >"$site/index.html"
+echo "docs v1" >"$site/docs/index.html"
+apply() { tf apply -auto-approve -no-color -compact-warnings -var site_dir="$site" "$@"; }
+
+echo "==> terraform apply: the first deploy purges every file of the site"
+apply -var release=1.0.0
 scheduler_log
 
 echo "==> terraform apply again, nothing changed: nothing is purged"
-tf apply -auto-approve -no-color -compact-warnings -var release=1.0.0
+apply -var release=1.0.0
 scheduler_log
 
-echo "==> terraform apply (release 1.0.1): the trigger purges the release's patterns again"
-tf apply -auto-approve -no-color -compact-warnings -var release=1.0.1
+echo "==> A deploy: 30 files and the home page change, 2 files go, 1 is new"
+for i in $(seq 0 29); do echo "asset $i v2" >"$site/assets/file$i.js"; done
+echo "home v2" >"$site/index.html"
+rm "$site/assets/file246.js" "$site/assets/file247.js"
+echo "new" >"$site/assets/new.js"
+echo "--- terraform plan: the URLs the apply will purge (purged_urls in the plan's planned values)"
+tf plan -no-color -compact-warnings -var site_dir="$site" -var release=1.0.1 -out="$work/deploy.tfplan" | grep -E '^Plan:'
+# planned_values comes first in `terraform show -json`, so the first
+# purged_urls is the planned one.
+tf show -json "$work/deploy.tfplan" | grep -oE '"purged_urls":\[[^]]*\]' | sed -n 1p |
+  sed -E 's/^"purged_urls":\[//; s/\]$//; s/"//g; s/,/ /g' | fold -s -w 96 | sed 's/^/    /'
+
+echo "==> terraform apply of that plan (release 1.0.1): the changed files, and the release's patterns again"
+tf apply -no-color -compact-warnings "$work/deploy.tfplan"
 scheduler_log
 
 echo "==> What the API simulator received"

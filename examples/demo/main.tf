@@ -1,12 +1,17 @@
-# The configuration `make demo` applies against the local API simulator: one
-# purge of each kind, and a pattern purge that runs again when the release
-# changes.
+# The configuration `make demo` applies against the local API simulator: a
+# site deployed with gcore_cdn_purge_changed_files, a pattern purge that runs
+# again when the release changes, and a second site purged whole.
 terraform {
   required_providers {
     gcore = {
       source = "gcore-purge/gcore"
     }
   }
+}
+
+variable "site_dir" {
+  description = "The built site; `make demo` writes one, then changes it."
+  type        = string
 }
 
 variable "release" {
@@ -16,20 +21,21 @@ variable "release" {
 
 provider "gcore" {}
 
-# The files an upload changed, purged by URL, one purge per file as a
-# per-file trigger would have it: the provider sends them as one request.
-resource "gcore_cdn_purge" "changed_files" {
-  for_each = toset(["/index.html", "/assets/app.js", "/assets/app.css?v=2"])
-
+# Every file of the site with its MD5: the first apply purges them all, each
+# later apply exactly the files that changed or went, 100 URLs a request.
+resource "gcore_cdn_purge_changed_files" "site" {
   resource_id = 100200
-  urls        = [each.value]
+  files = {
+    for f in fileset(var.site_dir, "**") : "/${f}" => filemd5("${var.site_dir}/${f}")
+  }
+  index_document = "index.html"
 }
 
 # Everything under the release's folders, purged by pattern, again whenever
 # the release changes.
 resource "gcore_cdn_purge" "release" {
   resource_id = 100200
-  paths       = ["/assets/*", "/docs/*"]
+  paths       = ["/docs/*"]
 
   triggers = {
     release = var.release
@@ -40,4 +46,9 @@ resource "gcore_cdn_purge" "release" {
 resource "gcore_cdn_purge" "legacy_site" {
   resource_id = 100300
   purge_all   = true
+}
+
+output "purged_urls" {
+  description = "How many URLs the latest apply of the site purged."
+  value       = length(gcore_cdn_purge_changed_files.site.purged_urls)
 }
