@@ -5,9 +5,10 @@
 // same authentication, the same 400 bodies byte for byte (except that a body
 // which is not JSON gets one fixed parse error), and the same per-resource,
 // per-type sliding-window rate limits. Accepted purges enter a purge history
-// whose status turns from "In progress" to a configured outcome. Faults (errors, delays,
-// dropped connections) can be queued to test a client's resilience, and every
-// request is recorded for assertions. It knows nothing of Terraform.
+// whose status turns from "In progress" to a configured outcome. Faults
+// (errors, delays, dropped connections) can be queued to test a client's
+// resilience, and every request is recorded for assertions. It knows nothing
+// of Terraform.
 package simulator
 
 import (
