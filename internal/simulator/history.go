@@ -163,9 +163,10 @@ func (s *Simulator) servePurgeStatuses(r *http.Request) answer {
 	if !paged {
 		return jsonAnswer(entries)
 	}
-	offset := min(nonNegative(q.Get("offset")), len(entries))
-	end := min(offset+limit, len(entries))
-	page := historyPage{Count: len(entries), Results: entries[offset:end]}
+	offset := nonNegative(q.Get("offset"))
+	start := min(offset, len(entries))
+	end := min(start+limit, len(entries))
+	page := historyPage{Count: len(entries), Results: entries[start:end]}
 	if end < len(entries) {
 		page.Next = pageURL(r, limit, end)
 	}

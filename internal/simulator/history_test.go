@@ -263,6 +263,8 @@ func TestHistoryPages(t *testing.T) {
 		{"cname=cdn7.example.test&limit=100&offset=100", 150, 100, base + "&offset=200", base},
 		{"cname=cdn7.example.test&limit=100&offset=200", 50, 50, "null", base + "&offset=100"},
 		{"cname=cdn7.example.test&limit=100&offset=250", 0, 0, "null", base + "&offset=150"},
+		{"cname=cdn7.example.test&limit=100&offset=1000", 0, 0, "null", base + "&offset=900"},
+		{"cname=cdn7.example.test&limit=100&offset=9223372036854775807", 0, 0, "null", base + "&offset=9223372036854775707"},
 		// A limit above the most a page holds is cut to it.
 		{"cname=cdn7.example.test&limit=1000", 250, 100, base + "&offset=100", "null"},
 		// An offset that cannot be read is 0.
