@@ -11,14 +11,17 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DefaultBaseURL is Gcore's public API.
 const DefaultBaseURL = "https://api.gcore.com"
 
-// maxBodyBytes bounds how much of a response is read: answers are small, and a
-// misbehaving proxy must not make the provider buffer a large page.
-const maxBodyBytes = 64 << 10
+// maxBodyBytes bounds how much of a response is read, so that a misbehaving
+// proxy cannot make the provider buffer without end. The largest answer is a
+// page of the purge history: 100 purges of up to 100 URLs each, a megabyte or
+// two.
+const maxBodyBytes = 8 << 20
 
 // Config holds what a Client needs. HTTPClient may be nil for
 // http.DefaultClient; tests pass a recording or simulated one.
@@ -71,17 +74,45 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 // Purge asks the API to clear the cache of one CDN resource. It returns nil
 // once the API accepted the purge, or an *Error.
 func (c *Client) Purge(ctx context.Context, resourceID int64, p Purge) error {
+	_, err := c.PurgeAt(ctx, resourceID, p)
+	return err
+}
+
+// PurgeAt is Purge, also returning when the API accepted the purge by its own
+// clock (the answer's Date header), so that the purge can be looked up in
+// the purge history whatever the skew of the local clock. The time is zero
+// when the answer had no readable Date: the caller falls back to its clock.
+func (c *Client) PurgeAt(ctx context.Context, resourceID int64, p Purge) (time.Time, error) {
 	body, err := json.Marshal(p)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
-	return c.do(ctx, http.MethodPost, "/cdn/resources/"+strconv.FormatInt(resourceID, 10)+"/purge", body, nil)
+	var header http.Header
+	if err := c.send(ctx, http.MethodPost, resourcePath(resourceID, "purge"), nil, body, nil, &header); err != nil {
+		return time.Time{}, err
+	}
+	at, err := http.ParseTime(header.Get("Date"))
+	if err != nil {
+		return time.Time{}, nil
+	}
+	return at, nil
+}
+
+func resourcePath(resourceID int64, action string) string {
+	return "/cdn/resources/" + strconv.FormatInt(resourceID, 10) + "/" + action
 }
 
 // do sends one request and decodes a JSON answer into out when out is not nil.
 // Transport failures are returned as they are (wrapped); HTTP failures as *Error.
 func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {
+	return c.send(ctx, method, path, nil, body, out, nil)
+}
+
+// send is do with a query string, and with the answer's header stored in
+// header when it is not nil.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body []byte, out any, header *http.Header) error {
 	endpoint := c.baseURL.JoinPath(path)
+	endpoint.RawQuery = query.Encode()
 	req, err := http.NewRequestWithContext(ctx, method, endpoint.String(), bytes.NewReader(body))
 	if err != nil {
 		return err
@@ -100,6 +131,9 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 		return fmt.Errorf("%s %s: %w", method, endpoint.Path, err)
 	}
 	defer resp.Body.Close()
+	if header != nil {
+		*header = resp.Header
+	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
 	if err != nil && resp.StatusCode < 300 {
 		return fmt.Errorf("%s %s: reading the answer: %w", method, endpoint.Path, err)

@@ -52,9 +52,10 @@ func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 		method string
 		serve  func() answer
 	}{
-		controlPrefix + "purges":   {http.MethodGet, s.purgesAnswer},
-		controlPrefix + "requests": {http.MethodGet, s.requestsAnswer},
-		controlPrefix + "reset":    {http.MethodPost, func() answer { s.Reset(); return answer{status: http.StatusNoContent} }},
+		controlPrefix + "purges":     {http.MethodGet, s.purgesAnswer},
+		controlPrefix + "prefetches": {http.MethodGet, s.prefetchesAnswer},
+		controlPrefix + "requests":   {http.MethodGet, s.requestsAnswer},
+		controlPrefix + "reset":      {http.MethodPost, func() answer { s.Reset(); return answer{status: http.StatusNoContent} }},
 	}[r.URL.Path]
 	switch {
 	case route.serve == nil:
@@ -84,6 +85,21 @@ func (s *Simulator) purgesAnswer() answer {
 			items = []string{}
 		}
 		out[i] = purgeJSON{p.ResourceID, wireType(p.Type), items, p.At.Format(time.RFC3339Nano)}
+	}
+	return jsonAnswer(out)
+}
+
+type prefetchJSON struct {
+	ResourceID int64    `json:"resource_id"`
+	Paths      []string `json:"paths"`
+	At         string   `json:"at"`
+}
+
+func (s *Simulator) prefetchesAnswer() answer {
+	prefetches := s.Prefetches()
+	out := make([]prefetchJSON, len(prefetches))
+	for i, p := range prefetches {
+		out[i] = prefetchJSON{p.ResourceID, p.Paths, p.At.Format(time.RFC3339Nano)}
 	}
 	return jsonAnswer(out)
 }

@@ -1,11 +1,14 @@
 // Package simulator is an in-memory fake of the Gcore CDN purge API, for
-// tests and demos. It answers POST /cdn/resources/{resource_id}/purge and
+// tests and demos. It answers POST /cdn/resources/{resource_id}/purge,
+// POST /cdn/resources/{resource_id}/prefetch, GET /cdn/purge_statuses and
 // GET /cdn/clients/me/limits as Gcore's API reference documents them: the
 // same authentication, the same 400 bodies byte for byte (except that a body
 // which is not JSON gets one fixed parse error), and the same per-resource,
-// per-type sliding-window rate limits. Faults (errors, delays,
-// dropped connections) can be queued to test a client's resilience, and every
-// request is recorded for assertions. It knows nothing of Terraform.
+// per-type sliding-window rate limits. Accepted purges enter a purge history
+// whose status turns from "In progress" to a configured outcome. Faults
+// (errors, delays, dropped connections) can be queued to test a client's
+// resilience, and every request is recorded for assertions. It knows nothing
+// of Terraform.
 package simulator
 
 import (
@@ -41,13 +44,29 @@ type Config struct {
 	// RetryAfter adds a Retry-After header (whole seconds, rounded up) to 429
 	// answers. The real API does not document one, so it is off by default.
 	RetryAfter bool
-	// Now is the clock of the rate limits; nil means time.Now.
+	// PurgeCompletion is how long an accepted purge stays "In progress" in
+	// the purge history before it takes PurgeOutcome.
+	PurgeCompletion time.Duration
+	// PurgeOutcome is the status a purge ends in: gcoreapi.StatusSuccessful
+	// (the default), StatusFailed, StatusInProgress (it never ends, to test
+	// a timeout) or StatusReportDisabled, which a purge shows from the
+	// start: an account without status reports has no progress to show.
+	PurgeOutcome gcoreapi.PurgeStatus
+	// SpacedCreated writes the history's "created" as
+	// 2021-10-29 13:21:01.550849+00:00 instead of 2021-10-29T13:21:01.550849Z:
+	// the API has been seen answering both.
+	SpacedCreated bool
+	// Now is the clock of the rate limits, the purge history and the Date
+	// header; nil means time.Now.
 	Now func() time.Time
 }
 
-// Purge is a purge the simulator accepted (answered 201).
+// Purge is a purge the simulator accepted (answered 201): an entry of its
+// purge history.
 type Purge struct {
+	ID         int64
 	ResourceID int64
+	CName      string
 	Type       gcoreapi.PurgeType
 	Items      []string
 	At         time.Time
@@ -73,10 +92,15 @@ type Simulator struct {
 	forbidden  map[string]bool
 	resources  map[int64]bool // nil: every positive ID exists
 	retryAfter bool
+	spaced     bool
 
 	mu          sync.Mutex
 	limits      limits
-	purges      []Purge
+	completion  time.Duration
+	outcome     gcoreapi.PurgeStatus
+	lastPurgeID int64
+	purges      []historyRecord
+	prefetches  []Prefetch
 	requests    []*Request
 	windows     map[windowKey][]time.Time
 	faults      []*queuedFault
@@ -85,20 +109,33 @@ type Simulator struct {
 
 // limits are the effective account limits and the rates parsed from them.
 type limits struct {
-	account gcoreapi.AccountLimits
-	all     gcoreapi.Rate // purge by pattern and purge all, each its own window
-	urls    gcoreapi.Rate
+	account  gcoreapi.AccountLimits
+	all      gcoreapi.Rate // purge by pattern and purge all, each its own window
+	urls     gcoreapi.Rate
+	prefetch gcoreapi.Rate
 }
 
 // windowKey names one sliding window: the API limits each purge type of each
-// CDN resource separately.
+// CDN resource separately, and its prefetches apart from its purges.
 type windowKey struct {
 	resourceID int64
-	purgeType  gcoreapi.PurgeType
+	purgeType  gcoreapi.PurgeType // 0 for a prefetch
+}
+
+func (l limits) rate(key windowKey) gcoreapi.Rate {
+	switch key.purgeType {
+	case 0:
+		return l.prefetch
+	case gcoreapi.PurgeByURL:
+		return l.urls
+	default:
+		return l.all
+	}
 }
 
 const (
-	limitsPath = "/cdn/clients/me/limits"
+	limitsPath        = "/cdn/clients/me/limits"
+	purgeStatusesPath = "/cdn/purge_statuses"
 	// maxBody bounds a request body: real purge bodies are a few kilobytes.
 	maxBody = 1 << 20
 )
@@ -114,8 +151,12 @@ func New(cfg Config) (*Simulator, error) {
 		keys:       set(cfg.APIKeys),
 		forbidden:  set(cfg.ForbiddenKeys),
 		retryAfter: cfg.RetryAfter,
+		spaced:     cfg.SpacedCreated,
 		limits:     lim,
 		windows:    map[windowKey][]time.Time{},
+	}
+	if err := s.SetPurgeOutcome(cfg.PurgeOutcome, cfg.PurgeCompletion); err != nil {
+		return nil, err
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -139,15 +180,13 @@ func set(keys []string) map[string]bool {
 
 // effectiveLimits fills the documented defaults into l and parses its rates.
 // Purges by pattern and purges of everything share purge_request_limit.
-// The prefetch limits are only answered, never enforced: the provider does
-// not prefetch, so their documented defaults are the simulator's alone.
 func effectiveLimits(l gcoreapi.AccountLimits) (limits, error) {
 	l.PurgeRequestLimit = cmp.Or(l.PurgeRequestLimit, gcoreapi.DocumentedRate(gcoreapi.PurgeByPattern).String())
 	l.PurgeByURLsRequestLimit = cmp.Or(l.PurgeByURLsRequestLimit, gcoreapi.DocumentedRate(gcoreapi.PurgeByURL).String())
-	l.PrefetchRequestLimit = cmp.Or(l.PrefetchRequestLimit, "1/m")
+	l.PrefetchRequestLimit = cmp.Or(l.PrefetchRequestLimit, gcoreapi.DocumentedPrefetchRate().String())
 	l.PurgeMaxURLsLimit = cmp.Or(l.PurgeMaxURLsLimit, gcoreapi.MaxURLsPerRequest)
 	l.PurgePatternLimit = cmp.Or(l.PurgePatternLimit, gcoreapi.MaxPatternsPerRequest)
-	l.PrefetchPatternLimit = cmp.Or(l.PrefetchPatternLimit, 100)
+	l.PrefetchPatternLimit = cmp.Or(l.PrefetchPatternLimit, gcoreapi.MaxPrefetchPathsPerRequest)
 	if l.PurgeMaxURLsLimit < 0 || l.PurgePatternLimit < 0 || l.PrefetchPatternLimit < 0 {
 		return limits{}, errors.New("simulator: item limits must not be negative")
 	}
@@ -159,10 +198,11 @@ func effectiveLimits(l gcoreapi.AccountLimits) (limits, error) {
 	if err != nil {
 		return limits{}, fmt.Errorf("simulator: purge_by_urls_request_limit: %w", err)
 	}
-	if _, err := gcoreapi.ParseRate(l.PrefetchRequestLimit); err != nil {
+	prefetch, err := gcoreapi.ParseRate(l.PrefetchRequestLimit)
+	if err != nil {
 		return limits{}, fmt.Errorf("simulator: prefetch_request_limit: %w", err)
 	}
-	return limits{account: l, all: all, urls: urls}, nil
+	return limits{account: l, all: all, urls: urls, prefetch: prefetch}, nil
 }
 
 // SetLimits changes the account's limits from now on; purges already
@@ -178,12 +218,14 @@ func (s *Simulator) SetLimits(l gcoreapi.AccountLimits) error {
 	return nil
 }
 
-// Reset forgets purges, requests, rate-limit windows and queued faults. The
-// configuration and limits stay.
+// Reset forgets purges (the purge history), prefetches, requests, rate-limit
+// windows and queued faults. The configuration, limits and purge outcome
+// stay.
 func (s *Simulator) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.purges = nil
+	s.prefetches = nil
 	s.requests = nil
 	s.windows = map[windowKey][]time.Time{}
 	s.faults = nil
@@ -195,9 +237,9 @@ func (s *Simulator) Purges() []Purge {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Purge, len(s.purges))
-	for i, p := range s.purges {
-		p.Items = slices.Clone(p.Items)
-		out[i] = p
+	for i, r := range s.purges {
+		out[i] = r.Purge
+		out[i].Items = slices.Clone(r.Items)
 	}
 	return out
 }
@@ -294,9 +336,12 @@ func methodNotAllowed(method, allow string) answer {
 	return a
 }
 
-// reply records the answer to rec, then writes it.
+// reply records the answer to rec, then writes it. Its Date header is the
+// simulator's clock, as the API's is its own: a client reads from it when the
+// API accepted a purge, and the purge history's times are by that clock too.
 func (s *Simulator) reply(w http.ResponseWriter, rec *Request, a answer) {
 	s.finish(rec, a.status, false)
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	writeAnswer(w, a)
 }
 
@@ -332,23 +377,34 @@ func mergeHeaders(extra, base http.Header) http.Header {
 }
 
 func (s *Simulator) handle(r *http.Request, body []byte) answer {
-	if r.URL.Path == limitsPath {
+	switch r.URL.Path {
+	case limitsPath:
 		return s.serveLimits(r)
+	case purgeStatusesPath:
+		return s.servePurgeStatuses(r)
 	}
 	if id, ok := purgeResourceID(r.URL.Path); ok {
 		return s.servePurge(r, id, body)
 	}
+	if id, ok := resourceID(r.URL.Path, "/prefetch"); ok {
+		return s.servePrefetch(r, id, body)
+	}
 	return notFound()
 }
 
-// purgeResourceID reads {id} from /cdn/resources/{id}/purge. An ID that is
-// not a positive integer does not match the route at all, as on the API.
+// purgeResourceID reads {id} from /cdn/resources/{id}/purge.
 func purgeResourceID(path string) (int64, bool) {
+	return resourceID(path, "/purge")
+}
+
+// resourceID reads {id} from /cdn/resources/{id}{action}. An ID that is not
+// a positive integer does not match the route at all, as on the API.
+func resourceID(path, action string) (int64, bool) {
 	rest, ok := strings.CutPrefix(path, "/cdn/resources/")
 	if !ok {
 		return 0, false
 	}
-	digits, ok := strings.CutSuffix(rest, "/purge")
+	digits, ok := strings.CutSuffix(rest, action)
 	if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
 		return 0, false
 	}
@@ -376,14 +432,8 @@ func (s *Simulator) serveLimits(r *http.Request) answer {
 // resource, body, rate limit. The lock is held throughout so that two
 // concurrent purges cannot both take the last place in a window.
 func (s *Simulator) servePurge(r *http.Request, id int64, body []byte) answer {
-	if a, ok := s.authorize(r); !ok {
+	if a, ok := s.checkResourcePost(r, id); !ok {
 		return a
-	}
-	if r.Method != http.MethodPost {
-		return methodNotAllowed(r.Method, http.MethodPost)
-	}
-	if s.resources != nil && !s.resources[id] {
-		return notFound()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -392,13 +442,26 @@ func (s *Simulator) servePurge(r *http.Request, id int64, body []byte) answer {
 		return answer{status: http.StatusBadRequest, body: bad}
 	}
 	now := s.now()
-	key := windowKey{id, p.Type}
-	if wait, ok := s.admit(key, now); !ok {
+	if wait, ok := s.take(windowKey{id, p.Type}, now); !ok {
 		return s.tooManyRequests(wait)
 	}
-	s.windows[key] = append(s.windows[key], now)
-	s.purges = append(s.purges, Purge{ResourceID: id, Type: p.Type, Items: p.Items, At: now})
+	s.recordPurge(id, p, now)
 	return answer{status: http.StatusCreated}
+}
+
+// checkResourcePost checks what comes before the body of a POST to a CDN
+// resource: authentication, permission, method, the resource's existence.
+func (s *Simulator) checkResourcePost(r *http.Request, id int64) (answer, bool) {
+	if a, ok := s.authorize(r); !ok {
+		return a, false
+	}
+	if r.Method != http.MethodPost {
+		return methodNotAllowed(r.Method, http.MethodPost), false
+	}
+	if s.resources != nil && !s.resources[id] {
+		return notFound(), false
+	}
+	return answer{}, true
 }
 
 // authorize checks "Authorization: APIKey <key>" (the scheme word in any
@@ -419,18 +482,16 @@ func (s *Simulator) authorize(r *http.Request) (answer, bool) {
 	return answer{}, true
 }
 
-// admit reports whether one more purge fits the window of key at now and,
-// when it does not, how long until it would. A purge counts while
-// At > now-window; only accepted purges are in a window.
-func (s *Simulator) admit(key windowKey, now time.Time) (time.Duration, bool) {
-	rate := s.limits.urls
-	if key.purgeType != gcoreapi.PurgeByURL {
-		rate = s.limits.all
-	}
+// take adds a request to the window of key at now if it fits, and
+// reports whether it did and, when not, how long until it would. A request
+// counts while At > now-window; only accepted requests are in a window.
+func (s *Simulator) take(key windowKey, now time.Time) (time.Duration, bool) {
+	rate := s.limits.rate(key)
 	start := now.Add(-rate.Window)
 	inWindow := slices.DeleteFunc(s.windows[key], func(at time.Time) bool { return !at.After(start) })
 	s.windows[key] = inWindow
 	if len(inWindow) < rate.Requests {
+		s.windows[key] = append(inWindow, now)
 		return 0, true
 	}
 	sorted := slices.SortedFunc(slices.Values(inWindow), time.Time.Compare)

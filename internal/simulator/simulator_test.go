@@ -272,9 +272,9 @@ func TestAcceptedPurgesAreRecorded(t *testing.T) {
 		expect(t, purge(s, int64(7+i), body), 201, "")
 	}
 	want := []Purge{
-		{ResourceID: 7, Type: gcoreapi.PurgeByURL, Items: []string{"/a.jpg", "/b?v=1&w=2"}, At: t0},
-		{ResourceID: 8, Type: gcoreapi.PurgeByPattern, Items: []string{"/img/*", "/css"}, At: t0.Add(time.Second)},
-		{ResourceID: 9, Type: gcoreapi.PurgeAll, Items: []string{}, At: t0.Add(2 * time.Second)},
+		{ID: 1, ResourceID: 7, CName: "cdn7.example.test", Type: gcoreapi.PurgeByURL, Items: []string{"/a.jpg", "/b?v=1&w=2"}, At: t0},
+		{ID: 2, ResourceID: 8, CName: "cdn8.example.test", Type: gcoreapi.PurgeByPattern, Items: []string{"/img/*", "/css"}, At: t0.Add(time.Second)},
+		{ID: 3, ResourceID: 9, CName: "cdn9.example.test", Type: gcoreapi.PurgeAll, Items: []string{}, At: t0.Add(2 * time.Second)},
 	}
 	got := s.Purges()
 	if !reflect.DeepEqual(got, want) {
@@ -579,8 +579,8 @@ func TestEndToEndWithClient(t *testing.T) {
 		t.Fatalf("purge by URL: %v", err)
 	}
 	want := []Purge{
-		{ResourceID: 7, Type: gcoreapi.PurgeAll, Items: []string{}, At: t0},
-		{ResourceID: 7, Type: gcoreapi.PurgeByURL, Items: []string{"/a", "/b?x=1"}, At: t0},
+		{ID: 1, ResourceID: 7, CName: "cdn7.example.test", Type: gcoreapi.PurgeAll, Items: []string{}, At: t0},
+		{ID: 2, ResourceID: 7, CName: "cdn7.example.test", Type: gcoreapi.PurgeByURL, Items: []string{"/a", "/b?x=1"}, At: t0},
 	}
 	if got := srv.Purges(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Purges() = %+v", got)

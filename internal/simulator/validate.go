@@ -24,10 +24,10 @@ func parsePurge(body []byte, maxURLs, maxPatterns int) (gcoreapi.Purge, []byte) 
 	case hasURLs && hasPaths:
 		return gcoreapi.Purge{}, fieldError("non_field_errors", "Specify either urls or paths, not both.")
 	case hasURLs:
-		items, bad := checkList("urls", urls, maxURLs, purgerules.CheckURL)
+		items, bad := checkList("urls", urls, maxURLs, false, purgerules.CheckURL)
 		return gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: items}, bad
 	case hasPaths:
-		items, bad := checkList("paths", paths, maxPatterns, purgerules.CheckPattern)
+		items, bad := checkList("paths", paths, maxPatterns, true, purgerules.CheckPattern)
 		switch {
 		case bad != nil:
 			return gcoreapi.Purge{}, bad
@@ -62,9 +62,26 @@ func decodeObject(body []byte) (map[string]json.RawMessage, []byte) {
 	return doc, nil
 }
 
+// parsePrefetch reads a prefetch body, {"paths": [...]} naming exact files,
+// the way the API does. It returns the paths, or the 400 body to answer
+// instead. Gcore's API reference documents the per-item 400 for prefetch
+// too; the other forms are the purge's.
+func parsePrefetch(body []byte, maxPaths int) ([]string, []byte) {
+	doc, bad := decodeObject(body)
+	if bad != nil {
+		return nil, bad
+	}
+	paths, ok := doc["paths"]
+	if !ok {
+		return nil, fieldError("paths", "This field is required.")
+	}
+	return checkList("paths", paths, maxPaths, false, purgerules.CheckURL)
+}
+
 // checkList validates "urls" or "paths" in the order the API's serializer
 // does: the type of the field, each item, the path rule, then the count.
-func checkList(field string, raw json.RawMessage, limit int, rule func(string) error) ([]string, []byte) {
+// Only a purge of everything may send an empty list.
+func checkList(field string, raw json.RawMessage, limit int, mayBeEmpty bool, rule func(string) error) ([]string, []byte) {
 	if t := pythonType(raw); t != "list" {
 		return nil, fieldError(field, fmt.Sprintf("Expected a list of items but got type %q.", t))
 	}
@@ -72,7 +89,7 @@ func checkList(field string, raw json.RawMessage, limit int, rule func(string) e
 	if err := json.Unmarshal(raw, &elems); err != nil {
 		return nil, []byte(jsonParseError)
 	}
-	if len(elems) == 0 && field == "urls" {
+	if len(elems) == 0 && !mayBeEmpty {
 		return nil, fieldError(field, "This list may not be empty.")
 	}
 	items := make([]string, 0, len(elems))

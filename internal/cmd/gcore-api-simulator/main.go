@@ -50,6 +50,9 @@ func run(args []string, out io.Writer) error {
 	urlFile := flags.String("url-file", "", "write the base URL to this file once listening (removed on exit)")
 	retryAfter := flags.Bool("retry-after", false, "send Retry-After with 429 answers (the real API does not document it)")
 	compressed := flags.Bool("compressed-limits", false, "use simulator.CompressedLimits (the documented limits per second, not per minute) instead of the two limits above")
+	completion := flags.Duration("purge-completion", 0, "how long an accepted purge stays \"In progress\" in the purge history")
+	outcome := flags.String("purge-outcome", string(gcoreapi.StatusSuccessful),
+		"the status a purge ends in: \"Successful\", \"Failed\", \"Status report disabled\", or \"In progress\" (never ends)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -61,8 +64,10 @@ func run(args []string, out io.Writer) error {
 	}
 
 	cfg := simulator.Config{
-		Limits:     gcoreapi.AccountLimits{PurgeRequestLimit: *purgeLimit, PurgeByURLsRequestLimit: *urlsLimit},
-		RetryAfter: *retryAfter,
+		Limits:          gcoreapi.AccountLimits{PurgeRequestLimit: *purgeLimit, PurgeByURLsRequestLimit: *urlsLimit},
+		RetryAfter:      *retryAfter,
+		PurgeCompletion: *completion,
+		PurgeOutcome:    gcoreapi.PurgeStatus(*outcome),
 	}
 	if *compressed {
 		cfg.Limits = simulator.CompressedLimits
