@@ -218,25 +218,47 @@ func TestParseBaseURL(t *testing.T) {
 	}
 }
 
+// TestParseRate: rates are read in Django REST Framework's "num/period"
+// form, where only the period's first letter counts.
 func TestParseRate(t *testing.T) {
 	good := map[string]gcoreapi.Rate{
-		"1/m":  {Requests: 1, Window: time.Minute},
-		"2/s":  {Requests: 2, Window: time.Second},
-		"30/h": {Requests: 30, Window: time.Hour},
-		" 2/m": {Requests: 2, Window: time.Minute},
+		"1/m":      {Requests: 1, Window: time.Minute},
+		"2/s":      {Requests: 2, Window: time.Second},
+		"30/h":     {Requests: 30, Window: time.Hour},
+		" 2/m":     {Requests: 2, Window: time.Minute},
+		"2/min":    {Requests: 2, Window: time.Minute},
+		"2/minute": {Requests: 2, Window: time.Minute},
+		"1/hour":   {Requests: 1, Window: time.Hour},
+		"5/sec":    {Requests: 5, Window: time.Second},
+		"100/d":    {Requests: 100, Window: 24 * time.Hour},
+		"100/day":  {Requests: 100, Window: 24 * time.Hour},
 	}
 	for in, want := range good {
 		got, err := gcoreapi.ParseRate(in)
 		if err != nil || got != want {
 			t.Errorf("ParseRate(%q) = %v, %v; want %v", in, got, err, want)
 		}
-		if got.String() != strings.TrimSpace(in) {
-			t.Errorf("Rate.String() = %q, want %q", got.String(), strings.TrimSpace(in))
+		short := strings.TrimSpace(in)
+		short = short[:strings.Index(short, "/")+2]
+		if got.String() != short {
+			t.Errorf("Rate.String() = %q, want %q", got.String(), short)
 		}
 	}
-	for _, in := range []string{"", "2", "0/m", "-1/m", "2/d", "two/m", "2/", "/m", "1.5/m"} {
-		if _, err := gcoreapi.ParseRate(in); err == nil {
-			t.Errorf("ParseRate(%q) accepted", in)
+	for in, why := range map[string]string{
+		"":      "want num/period",
+		"2":     "want num/period",
+		"0/m":   "the count must be a positive integer",
+		"-1/m":  "the count must be a positive integer",
+		"two/m": "the count must be a positive integer",
+		"1.5/m": "the count must be a positive integer",
+		"/m":    "the count must be a positive integer",
+		"2/":    "the period must start with s, m, h or d",
+		"2/w":   "the period must start with s, m, h or d",
+		"2/Min": "the period must start with s, m, h or d", // DRF's letters are lower case
+		"2/ m":  "the period must start with s, m, h or d",
+	} {
+		if _, err := gcoreapi.ParseRate(in); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("ParseRate(%q) = %v, want an error saying %q", in, err, why)
 		}
 	}
 }
