@@ -68,6 +68,10 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+func resourcePath(resourceID int64) string {
+	return "/cdn/resources/" + strconv.FormatInt(resourceID, 10)
+}
+
 // Purge asks the API to clear the cache of one CDN resource. It returns nil
 // once the API accepted the purge, or an *Error.
 func (c *Client) Purge(ctx context.Context, resourceID int64, p Purge) error {
@@ -75,7 +79,9 @@ func (c *Client) Purge(ctx context.Context, resourceID int64, p Purge) error {
 	if err != nil {
 		return err
 	}
-	return c.do(ctx, http.MethodPost, "/cdn/resources/"+strconv.FormatInt(resourceID, 10)+"/purge", body, nil)
+	// A 201 has no documented body; one portal guide says it lists the
+	// purged URLs. Either is success, so the body is not read.
+	return c.do(ctx, http.MethodPost, resourcePath(resourceID)+"/purge", body, nil)
 }
 
 // do sends one request and decodes a JSON answer into out when out is not nil.
@@ -97,6 +103,9 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if cause := transportCause(err, endpoint.Host); cause != "" {
+			return fmt.Errorf("%s %s: %s: %w", method, endpoint.Path, cause, err)
+		}
 		return fmt.Errorf("%s %s: %w", method, endpoint.Path, err)
 	}
 	defer resp.Body.Close()
@@ -135,10 +144,10 @@ func (c *Client) redact(text string) string {
 
 // IsTransient reports whether err is worth retrying as it is: a server error,
 // or a failure of the transport (connection refused or dropped, a timed-out
-// attempt). Client errors (4xx) are never transient; a 429 is handled apart
-// because it says how long to wait.
+// attempt). Client errors (4xx) are never transient, nor failures that
+// CannotHeal; a 429 is handled apart because it says how long to wait.
 func IsTransient(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) {
+	if err == nil || errors.Is(err, context.Canceled) || CannotHeal(err) {
 		return false
 	}
 	var apiErr *Error

@@ -153,32 +153,48 @@ func TestClipCutsAtACharacterBoundary(t *testing.T) {
 	}
 }
 
+// TestRetryAfter: a 429's wait is read from the first usable of
+// Retry-After-Ms, Retry-After (seconds or a date) and Django REST
+// Framework's throttling message, in that order; negative or unreadable
+// values count as absent.
 func TestRetryAfter(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	cases := map[string]struct {
-		delay time.Duration
-		ok    bool
+	const drf = `{"detail": "Request was throttled. Expected available in 7 seconds."}`
+	cases := []struct {
+		name   string
+		header http.Header
+		body   string
+		delay  time.Duration
+		source string
+		ok     bool
 	}{
-		"":                              {0, false},
-		"7":                             {7 * time.Second, true},
-		"Wed, 25 Nov 2026 12:00:30 GMT": {30 * time.Second, true},
-		"Wed, 25 Nov 2026 11:59:00 GMT": {0, true},
-		"soon":                          {0, false},
+		{"none", nil, "", 0, "", false},
+		{"seconds", http.Header{"Retry-After": {"7"}}, "", 7 * time.Second, "Retry-After: 7", true},
+		{"decimal seconds", http.Header{"Retry-After": {"1.5"}}, "", 1500 * time.Millisecond, "Retry-After: 1.5", true},
+		{"date", http.Header{"Retry-After": {"Wed, 25 Nov 2026 12:00:30 GMT"}}, "", 30 * time.Second, "Retry-After: Wed, 25 Nov 2026 12:00:30 GMT", true},
+		{"date already past", http.Header{"Retry-After": {"Wed, 25 Nov 2026 11:59:00 GMT"}}, "", 0, "", false},
+		{"unreadable", http.Header{"Retry-After": {"soon"}}, "", 0, "", false},
+		{"negative", http.Header{"Retry-After": {"-5"}}, "", 0, "", false},
+		{"milliseconds", http.Header{"Retry-After-Ms": {"1500"}}, "", 1500 * time.Millisecond, "Retry-After-Ms: 1500", true},
+		{"milliseconds first", http.Header{"Retry-After-Ms": {"250"}, "Retry-After": {"7"}}, drf, 250 * time.Millisecond, "Retry-After-Ms: 250", true},
+		{"negative milliseconds", http.Header{"Retry-After-Ms": {"-250"}, "Retry-After": {"7"}}, "", 7 * time.Second, "Retry-After: 7", true},
+		{"header before body", http.Header{"Retry-After": {"3"}}, drf, 3 * time.Second, "Retry-After: 3", true},
+		{"DRF body", nil, drf, 7 * time.Second, `"Expected available in 7 seconds"`, true},
+		{"DRF body, decimal", nil, `{"detail": "Request was throttled. Expected available in 2.5 seconds."}`, 2500 * time.Millisecond, `"Expected available in 2.5 seconds"`, true},
+		{"DRF body, one second", nil, `{"detail": "Request was throttled. Expected available in 1 second."}`, time.Second, `"Expected available in 1 second"`, true},
+		{"DRF body without a wait", nil, `{"detail": "Request was throttled."}`, 0, "", false},
+		{"absurd", http.Header{"Retry-After": {"1e300"}}, "", 100 * 365 * 24 * time.Hour, "Retry-After: 1e300", true},
 	}
-	for header, want := range cases {
-		h := http.Header{}
-		if header != "" {
-			h.Set("Retry-After", header)
-		}
-		client, _ := serve(t, 429, h, "")
+	for _, c := range cases {
+		client, _ := serve(t, 429, c.header, c.body)
 		err := client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
 		var apiErr *gcoreapi.Error
 		if !errors.As(err, &apiErr) {
 			t.Fatal(err)
 		}
-		delay, ok := apiErr.RetryAfter(now)
-		if delay != want.delay || ok != want.ok {
-			t.Errorf("Retry-After %q: got %v %v, want %v %v", header, delay, ok, want.delay, want.ok)
+		delay, source, ok := apiErr.RetryAfter(now)
+		if delay != c.delay || source != c.source || ok != c.ok {
+			t.Errorf("%s: got %v %q %v, want %v %q %v", c.name, delay, source, ok, c.delay, c.source, c.ok)
 		}
 	}
 }

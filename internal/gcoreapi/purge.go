@@ -1,6 +1,7 @@
-// Package gcoreapi is a small, context-aware client for the two Gcore CDN
-// endpoints the provider needs: purging a CDN resource's cache and reading the
-// account's purge limits. It knows nothing of Terraform.
+// Package gcoreapi is a small, context-aware client for the Gcore CDN
+// endpoints the provider needs: purging a CDN resource's cache, reading the
+// account's purge limits and reading a CDN resource. It knows nothing of
+// Terraform.
 //
 // It is written by hand because Gcore's Go SDK is not served by the Go module
 // proxy and the older gcorelabscdn-go has no purge.
