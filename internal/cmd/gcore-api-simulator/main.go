@@ -61,8 +61,10 @@ func run(args []string, out io.Writer) error {
 	}
 
 	cfg := simulator.Config{
-		Limits:     gcoreapi.AccountLimits{PurgeRequestLimit: *purgeLimit, PurgeByURLsRequestLimit: *urlsLimit},
-		RetryAfter: *retryAfter,
+		Limits: gcoreapi.AccountLimits{PurgeRequestLimit: *purgeLimit, PurgeByURLsRequestLimit: *urlsLimit},
+	}
+	if *retryAfter {
+		cfg.WaitHint = simulator.RetryAfterSeconds
 	}
 	if *compressed {
 		cfg.Limits = simulator.CompressedLimits
