@@ -104,14 +104,14 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if cause := transportCause(err, endpoint.Host); cause != "" {
-			return fmt.Errorf("%s %s: %s: %w", method, endpoint.Path, cause, err)
+			return fmt.Errorf("%s %s: %s: %w", method, path, cause, err)
 		}
-		return fmt.Errorf("%s %s: %w", method, endpoint.Path, err)
+		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
 	if err != nil && resp.StatusCode < 300 {
-		return fmt.Errorf("%s %s: reading the answer: %w", method, endpoint.Path, err)
+		return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := newError(resp, raw)
@@ -123,7 +123,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
 		return fmt.Errorf("%s %s: the API answered %d with a body that is not the expected JSON: %w",
-			method, endpoint.Path, resp.StatusCode, err)
+			method, path, resp.StatusCode, err)
 	}
 	return nil
 }

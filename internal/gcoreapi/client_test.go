@@ -199,19 +199,63 @@ func TestRetryAfter(t *testing.T) {
 	}
 }
 
-func TestTransportFailuresAreTransient(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	srv.Close() // nothing listens any more
-	client, err := gcoreapi.New(gcoreapi.Config{BaseURL: srv.URL, APIKey: testKey})
-	if err != nil {
-		t.Fatal(err)
+// TestPurgeAcceptedWithOrWithoutBody: a 201 without a body, as Gcore's API
+// reference documents it, and one listing the purged URLs, as a portal guide
+// says, are both success.
+func TestPurgeAcceptedWithOrWithoutBody(t *testing.T) {
+	for _, list := range []bool{false, true} {
+		sim, err := simulator.Start(simulator.Config{APIKeys: []string{testKey}, ListPurgedItems: list})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sim.Close()
+		client, err := gcoreapi.New(gcoreapi.Config{BaseURL: sim.URL, APIKey: testKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := client.Purge(context.Background(), 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a.js"}}); err != nil {
+			t.Errorf("listing the purged URLs %v: %v", list, err)
+		}
+		if got := sim.Requests(); len(got) != 1 || got[0].Status != http.StatusCreated {
+			t.Errorf("listing the purged URLs %v: requests %+v", list, got)
+		}
 	}
-	err = client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
-	if err == nil || !gcoreapi.IsTransient(err) {
-		t.Errorf("connection refused: got %v, want a transient error", err)
+}
+
+// TestCDNResource: the client reads a CDN resource, tells an answer without
+// can_purge_by_urls from one where it is false, and types the errors as for
+// purges.
+func TestCDNResource(t *testing.T) {
+	yes, no := true, false
+	for body, want := range map[string]gcoreapi.CDNResource{
+		`{"id": 42, "cname": "cdn.example.com", "active": true, "can_purge_by_urls": true, "origin_group": 9}`: {
+			ID: 42, Cname: "cdn.example.com", Active: true, CanPurgeByURLs: &yes},
+		`{"id": 42, "cname": "cdn.example.com", "active": false, "can_purge_by_urls": false}`: {
+			ID: 42, Cname: "cdn.example.com", CanPurgeByURLs: &no},
+		`{"id": 42, "cname": "cdn.example.com", "active": true}`:                            {ID: 42, Cname: "cdn.example.com", Active: true},
+		`{"id": 42, "cname": "cdn.example.com", "active": true, "can_purge_by_urls": null}`: {ID: 42, Cname: "cdn.example.com", Active: true},
+	} {
+		client, got := serve(t, http.StatusOK, nil, body)
+		res, err := client.CDNResource(context.Background(), 42)
+		if err != nil || res.ID != want.ID || res.Cname != want.Cname || res.Active != want.Active ||
+			(res.CanPurgeByURLs == nil) != (want.CanPurgeByURLs == nil) || (res.CanPurgeByURLs != nil && *res.CanPurgeByURLs != *want.CanPurgeByURLs) {
+			t.Errorf("%s: got %+v, %v", body, res, err)
+		}
+		if got.method != http.MethodGet || got.path != "/cdn/resources/42" || got.header.Get("Authorization") != "APIKey "+testKey {
+			t.Errorf("sent %s %s with Authorization %q", got.method, got.path, got.header.Get("Authorization"))
+		}
 	}
-	if gcoreapi.IsTransient(context.Canceled) {
-		t.Error("a cancelled context must not be retried")
+	for status, kind := range map[int]error{
+		404: gcoreapi.ErrNotFound, 401: gcoreapi.ErrUnauthorized, 403: gcoreapi.ErrForbidden, 503: gcoreapi.ErrServer,
+	} {
+		client, _ := serve(t, status, nil, `{"message":"No."}`)
+		if _, err := client.CDNResource(context.Background(), 42); !errors.Is(err, kind) || !strings.Contains(err.Error(), "No.") {
+			t.Errorf("%d: got %v, want %v", status, err, kind)
+		}
+	}
+	client, _ := serve(t, http.StatusOK, nil, `<html>maintenance</html>`)
+	if _, err := client.CDNResource(context.Background(), 42); err == nil || !strings.Contains(err.Error(), "GET /cdn/resources/42") {
+		t.Errorf("an answer that is not JSON: %v", err)
 	}
 }
 

@@ -10,21 +10,15 @@ import (
 
 // NeverReachedAPI reports whether a failed call never reached the API: no
 // connection was made (the host's name did not resolve, the connection was
-// refused) or the TLS handshake failed. Such a call cannot have been counted
-// in a rate limit. Any other failure, a reset or a timeout once the request
-// may have been sent included, may have been counted, and carried out.
+// refused) or the server's certificate did not verify. Such a call cannot
+// have been counted in a rate limit. Any other failure, a reset or a timeout
+// once the request may have been sent included, may have been counted, and
+// carried out.
 func NeverReachedAPI(err error) bool {
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
-	var recordErr tls.RecordHeaderError
-	switch {
-	case errors.As(err, &opErr) && opErr.Op == "dial",
-		errors.As(err, &dnsErr),
-		errors.Is(err, syscall.ECONNREFUSED),
-		errors.As(err, &recordErr): // the server does not speak TLS
-		return true
-	}
-	return certificateRejected(err)
+	return (errors.As(err, &opErr) && opErr.Op == "dial") || errors.As(err, &dnsErr) ||
+		errors.Is(err, syscall.ECONNREFUSED) || certificateRejected(err)
 }
 
 // CannotHeal reports whether a failed call will fail the same way however
