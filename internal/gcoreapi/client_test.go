@@ -204,15 +204,7 @@ func TestRetryAfter(t *testing.T) {
 // says, are both success.
 func TestPurgeAcceptedWithOrWithoutBody(t *testing.T) {
 	for _, list := range []bool{false, true} {
-		sim, err := simulator.Start(simulator.Config{APIKeys: []string{testKey}, ListPurgedItems: list})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sim.Close()
-		client, err := gcoreapi.New(gcoreapi.Config{BaseURL: sim.URL, APIKey: testKey})
-		if err != nil {
-			t.Fatal(err)
-		}
+		sim, client := startSimulator(t, simulator.Config{ListPurgedItems: list})
 		if err := client.Purge(context.Background(), 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a.js"}}); err != nil {
 			t.Errorf("listing the purged URLs %v: %v", list, err)
 		}
@@ -338,15 +330,7 @@ func TestDocumentedRate(t *testing.T) {
 // The simulator is the fake the provider's tests run against; the client
 // must work with it as with the real API.
 func TestClientAgainstSimulator(t *testing.T) {
-	sim, err := simulator.Start(simulator.Config{APIKeys: []string{testKey}, Limits: gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "5/m"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	client, err := gcoreapi.New(gcoreapi.Config{BaseURL: sim.URL, APIKey: testKey})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, client := startSimulator(t, simulator.Config{Limits: gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "5/m"}})
 	ctx := context.Background()
 
 	limits, err := client.AccountLimits(ctx)
@@ -373,4 +357,20 @@ func TestClientAgainstSimulator(t *testing.T) {
 	if err := wrong.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); !errors.Is(err, gcoreapi.ErrUnauthorized) {
 		t.Errorf("wrong key: got %v, want ErrUnauthorized", err)
 	}
+}
+
+// startSimulator serves a simulator accepting testKey, and a client of it.
+func startSimulator(t *testing.T, cfg simulator.Config) (*simulator.Server, *gcoreapi.Client) {
+	t.Helper()
+	cfg.APIKeys = []string{testKey}
+	sim, err := simulator.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	client, err := gcoreapi.New(gcoreapi.Config{BaseURL: sim.URL, APIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim, client
 }

@@ -462,22 +462,31 @@ var fastAccount = gcoreapi.AccountLimits{PurgeRequestLimit: "1000/s", PurgeByURL
 // halfJitter makes the backoff delays 75% of their exponential value.
 func halfJitter() float64 { return 0.5 }
 
+// retryThroughBackoff sends request #1, carrying the job label, at the end of
+// its gather window, then moves the clock to each of its four retries with
+// the default backoff and halfJitter (375ms, 750ms, 1.5s and 3s after each
+// failure), checking that none comes early.
+func (h *harness) retryThroughBackoff(label string) {
+	h.t.Helper()
+	h.advanceTo(gather, 1)
+	at := gather
+	for n, delay := range []time.Duration{375 * time.Millisecond, 750 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second} {
+		h.waitEvents(label+": request #1 failed", n+1)
+		at += delay
+		h.advanceTo(at-time.Nanosecond, 1)
+		if got := len(h.api.recorded()); got != n+1 {
+			h.t.Fatalf("retry %d came early", n+1)
+		}
+		h.advanceTo(at, 1)
+	}
+}
+
 func TestTransientFailuresBackOffUpToMaxAttempts(t *testing.T) {
 	h := newHarness(t, fastAccount, Options{Backoff: Backoff{Rand: halfJitter}})
 	serverError := apiError(t, http.StatusServiceUnavailable, "")
 	h.api.script(serverError, serverError, serverError, serverError, serverError, nil)
 	a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
-	h.advanceTo(gather, 1)
-	at := gather
-	for n, delay := range []time.Duration{375 * time.Millisecond, 750 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second} {
-		h.waitEvents("a: request #1 failed", n+1)
-		at += delay
-		h.advanceTo(at-time.Nanosecond, 1)
-		if got := len(h.api.recorded()); got != n+1 {
-			t.Fatalf("retry %d came early", n+1)
-		}
-		h.advanceTo(at, 1)
-	}
+	h.retryThroughBackoff("a")
 	_, err := a.wait(t)
 	if !errors.Is(err, gcoreapi.ErrServer) || !strings.Contains(err.Error(), "request #1 failed 5 times, giving up") {
 		t.Fatalf("err = %v", err)
@@ -586,13 +595,7 @@ func TestRequestsThatNeverReachedTheAPIDoNotCount(t *testing.T) {
 	refused := dialFailure(os.NewSyscallError("connect", syscall.ECONNREFUSED))
 	h.api.script(refused, refused, refused, refused, refused)
 	a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
-	h.advanceTo(gather, 1)
-	at := gather
-	for n, delay := range []time.Duration{375 * time.Millisecond, 750 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second} {
-		h.waitEvents("a: request #1 failed", n+1)
-		at += delay
-		h.advanceTo(at, 1)
-	}
+	h.retryThroughBackoff("a")
 	if _, err := a.wait(t); !errors.Is(err, syscall.ECONNREFUSED) || !strings.Contains(err.Error(), "failed 5 times") {
 		t.Fatalf("err = %v", err)
 	}

@@ -404,11 +404,8 @@ func (s *Simulator) resource(id int64) (Resource, bool) {
 // serveResource answers GET /cdn/resources/{id} with the fields the provider
 // reads; the real answer has many more.
 func (s *Simulator) serveResource(r *http.Request, id int64) answer {
-	if a, ok := s.authorize(r); !ok {
+	if a, ok := s.checkCall(r, http.MethodGet); !ok {
 		return a
-	}
-	if r.Method != http.MethodGet {
-		return methodNotAllowed(r.Method, http.MethodGet)
 	}
 	res, ok := s.resource(id)
 	if !ok {
@@ -421,11 +418,8 @@ func (s *Simulator) serveResource(r *http.Request, id int64) answer {
 }
 
 func (s *Simulator) serveLimits(r *http.Request) answer {
-	if a, ok := s.authorize(r); !ok {
+	if a, ok := s.checkCall(r, http.MethodGet); !ok {
 		return a
-	}
-	if r.Method != http.MethodGet {
-		return methodNotAllowed(r.Method, http.MethodGet)
 	}
 	s.mu.Lock()
 	body, err := json.Marshal(s.limits.account)
@@ -440,11 +434,8 @@ func (s *Simulator) serveLimits(r *http.Request) answer {
 // resource, body, rate limit. The lock is held throughout so that two
 // concurrent purges cannot both take the last place in a window.
 func (s *Simulator) servePurge(r *http.Request, id int64, body []byte) answer {
-	if a, ok := s.authorize(r); !ok {
+	if a, ok := s.checkCall(r, http.MethodPost); !ok {
 		return a
-	}
-	if r.Method != http.MethodPost {
-		return methodNotAllowed(r.Method, http.MethodPost)
 	}
 	res, ok := s.resource(id)
 	if !ok {
@@ -477,6 +468,19 @@ func (s *Simulator) servePurge(r *http.Request, id int64, body []byte) answer {
 		quoted[i] = jsonString(item)
 	}
 	return answer{status: http.StatusCreated, body: []byte("[" + strings.Join(quoted, ",") + "]")}
+}
+
+// checkCall checks what the API checks first on every route, in its order:
+// the key, its permission, then the method. It returns the answer to give
+// when one fails.
+func (s *Simulator) checkCall(r *http.Request, method string) (answer, bool) {
+	if a, ok := s.authorize(r); !ok {
+		return a, false
+	}
+	if r.Method != method {
+		return methodNotAllowed(r.Method, method), false
+	}
+	return answer{}, true
 }
 
 // authorize checks "Authorization: APIKey <key>" (the scheme word in any
