@@ -71,6 +71,10 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+func resourcePath(resourceID int64) string {
+	return "/cdn/resources/" + strconv.FormatInt(resourceID, 10)
+}
+
 // Purge asks the API to clear the cache of one CDN resource. It returns nil
 // once the API accepted the purge, or an *Error.
 func (c *Client) Purge(ctx context.Context, resourceID int64, p Purge) error {
@@ -88,7 +92,9 @@ func (c *Client) PurgeAt(ctx context.Context, resourceID int64, p Purge) (time.T
 		return time.Time{}, err
 	}
 	var header http.Header
-	if err := c.send(ctx, http.MethodPost, resourcePath(resourceID, "purge"), nil, body, nil, &header); err != nil {
+	// A 201 has no documented body; one portal guide says it lists the
+	// purged URLs. Either is success, so the body is not read.
+	if err := c.send(ctx, http.MethodPost, resourcePath(resourceID)+"/purge", nil, body, nil, &header); err != nil {
 		return time.Time{}, err
 	}
 	at, err := http.ParseTime(header.Get("Date"))
@@ -96,10 +102,6 @@ func (c *Client) PurgeAt(ctx context.Context, resourceID int64, p Purge) (time.T
 		return time.Time{}, nil
 	}
 	return at, nil
-}
-
-func resourcePath(resourceID int64, action string) string {
-	return "/cdn/resources/" + strconv.FormatInt(resourceID, 10) + "/" + action
 }
 
 // do sends one request and decodes a JSON answer into out when out is not nil.
@@ -128,7 +130,10 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, endpoint.Path, err)
+		if cause := transportCause(err, endpoint.Host); cause != "" {
+			return fmt.Errorf("%s %s: %s: %w", method, path, cause, err)
+		}
+		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	if header != nil {
@@ -136,7 +141,7 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
 	if err != nil && resp.StatusCode < 300 {
-		return fmt.Errorf("%s %s: reading the answer: %w", method, endpoint.Path, err)
+		return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := newError(resp, raw)
@@ -148,7 +153,7 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
 		return fmt.Errorf("%s %s: the API answered %d with a body that is not the expected JSON: %w",
-			method, endpoint.Path, resp.StatusCode, err)
+			method, path, resp.StatusCode, err)
 	}
 	return nil
 }
@@ -169,10 +174,10 @@ func (c *Client) redact(text string) string {
 
 // IsTransient reports whether err is worth retrying as it is: a server error,
 // or a failure of the transport (connection refused or dropped, a timed-out
-// attempt). Client errors (4xx) are never transient; a 429 is handled apart
-// because it says how long to wait.
+// attempt). Client errors (4xx) are never transient, nor failures that
+// CannotHeal; a 429 is handled apart because it says how long to wait.
 func IsTransient(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) {
+	if err == nil || errors.Is(err, context.Canceled) || CannotHeal(err) {
 		return false
 	}
 	var apiErr *Error

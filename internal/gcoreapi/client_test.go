@@ -153,49 +153,101 @@ func TestClipCutsAtACharacterBoundary(t *testing.T) {
 	}
 }
 
+// TestRetryAfter: a 429's wait is read from the first usable of
+// Retry-After-Ms, Retry-After (seconds or a date) and Django REST
+// Framework's throttling message, in that order; negative or unreadable
+// values count as absent.
 func TestRetryAfter(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	cases := map[string]struct {
-		delay time.Duration
-		ok    bool
+	const drf = `{"detail": "Request was throttled. Expected available in 7 seconds."}`
+	cases := []struct {
+		name   string
+		header http.Header
+		body   string
+		delay  time.Duration
+		source string
+		ok     bool
 	}{
-		"":                              {0, false},
-		"7":                             {7 * time.Second, true},
-		"Wed, 25 Nov 2026 12:00:30 GMT": {30 * time.Second, true},
-		"Wed, 25 Nov 2026 11:59:00 GMT": {0, true},
-		"soon":                          {0, false},
+		{"none", nil, "", 0, "", false},
+		{"seconds", http.Header{"Retry-After": {"7"}}, "", 7 * time.Second, "Retry-After: 7", true},
+		{"decimal seconds", http.Header{"Retry-After": {"1.5"}}, "", 1500 * time.Millisecond, "Retry-After: 1.5", true},
+		{"date", http.Header{"Retry-After": {"Wed, 25 Nov 2026 12:00:30 GMT"}}, "", 30 * time.Second, "Retry-After: Wed, 25 Nov 2026 12:00:30 GMT", true},
+		{"date already past", http.Header{"Retry-After": {"Wed, 25 Nov 2026 11:59:00 GMT"}}, "", 0, "", false},
+		{"unreadable", http.Header{"Retry-After": {"soon"}}, "", 0, "", false},
+		{"negative", http.Header{"Retry-After": {"-5"}}, "", 0, "", false},
+		{"milliseconds", http.Header{"Retry-After-Ms": {"1500"}}, "", 1500 * time.Millisecond, "Retry-After-Ms: 1500", true},
+		{"milliseconds first", http.Header{"Retry-After-Ms": {"250"}, "Retry-After": {"7"}}, drf, 250 * time.Millisecond, "Retry-After-Ms: 250", true},
+		{"negative milliseconds", http.Header{"Retry-After-Ms": {"-250"}, "Retry-After": {"7"}}, "", 7 * time.Second, "Retry-After: 7", true},
+		{"header before body", http.Header{"Retry-After": {"3"}}, drf, 3 * time.Second, "Retry-After: 3", true},
+		{"DRF body", nil, drf, 7 * time.Second, `"Expected available in 7 seconds"`, true},
+		{"DRF body, decimal", nil, `{"detail": "Request was throttled. Expected available in 2.5 seconds."}`, 2500 * time.Millisecond, `"Expected available in 2.5 seconds"`, true},
+		{"DRF body, one second", nil, `{"detail": "Request was throttled. Expected available in 1 second."}`, time.Second, `"Expected available in 1 second"`, true},
+		{"DRF body without a wait", nil, `{"detail": "Request was throttled."}`, 0, "", false},
+		{"absurd", http.Header{"Retry-After": {"1e300"}}, "", 100 * 365 * 24 * time.Hour, "Retry-After: 1e300", true},
 	}
-	for header, want := range cases {
-		h := http.Header{}
-		if header != "" {
-			h.Set("Retry-After", header)
-		}
-		client, _ := serve(t, 429, h, "")
+	for _, c := range cases {
+		client, _ := serve(t, 429, c.header, c.body)
 		err := client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
 		var apiErr *gcoreapi.Error
 		if !errors.As(err, &apiErr) {
 			t.Fatal(err)
 		}
-		delay, ok := apiErr.RetryAfter(now)
-		if delay != want.delay || ok != want.ok {
-			t.Errorf("Retry-After %q: got %v %v, want %v %v", header, delay, ok, want.delay, want.ok)
+		delay, source, ok := apiErr.RetryAfter(now)
+		if delay != c.delay || source != c.source || ok != c.ok {
+			t.Errorf("%s: got %v %q %v, want %v %q %v", c.name, delay, source, ok, c.delay, c.source, c.ok)
 		}
 	}
 }
 
-func TestTransportFailuresAreTransient(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	srv.Close() // nothing listens any more
-	client, err := gcoreapi.New(gcoreapi.Config{BaseURL: srv.URL, APIKey: testKey})
-	if err != nil {
-		t.Fatal(err)
+// TestPurgeAcceptedWithOrWithoutBody: a 201 without a body, as Gcore's API
+// reference documents it, and one listing the purged URLs, as a portal guide
+// says, are both success.
+func TestPurgeAcceptedWithOrWithoutBody(t *testing.T) {
+	for _, list := range []bool{false, true} {
+		sim, client := startSimulator(t, simulator.Config{ListPurgedItems: list})
+		if err := client.Purge(context.Background(), 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a.js"}}); err != nil {
+			t.Errorf("listing the purged URLs %v: %v", list, err)
+		}
+		if got := sim.Requests(); len(got) != 1 || got[0].Status != http.StatusCreated {
+			t.Errorf("listing the purged URLs %v: requests %+v", list, got)
+		}
 	}
-	err = client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
-	if err == nil || !gcoreapi.IsTransient(err) {
-		t.Errorf("connection refused: got %v, want a transient error", err)
+}
+
+// TestCDNResource: the client reads a CDN resource, tells an answer without
+// can_purge_by_urls from one where it is false, and types the errors as for
+// purges.
+func TestCDNResource(t *testing.T) {
+	yes, no := true, false
+	for body, want := range map[string]gcoreapi.CDNResource{
+		`{"id": 42, "cname": "cdn.example.com", "active": true, "can_purge_by_urls": true, "origin_group": 9}`: {
+			ID: 42, Cname: "cdn.example.com", Active: true, CanPurgeByURLs: &yes},
+		`{"id": 42, "cname": "cdn.example.com", "active": false, "can_purge_by_urls": false}`: {
+			ID: 42, Cname: "cdn.example.com", CanPurgeByURLs: &no},
+		`{"id": 42, "cname": "cdn.example.com", "active": true}`:                            {ID: 42, Cname: "cdn.example.com", Active: true},
+		`{"id": 42, "cname": "cdn.example.com", "active": true, "can_purge_by_urls": null}`: {ID: 42, Cname: "cdn.example.com", Active: true},
+	} {
+		client, got := serve(t, http.StatusOK, nil, body)
+		res, err := client.CDNResource(context.Background(), 42)
+		if err != nil || res.ID != want.ID || res.Cname != want.Cname || res.Active != want.Active ||
+			(res.CanPurgeByURLs == nil) != (want.CanPurgeByURLs == nil) || (res.CanPurgeByURLs != nil && *res.CanPurgeByURLs != *want.CanPurgeByURLs) {
+			t.Errorf("%s: got %+v, %v", body, res, err)
+		}
+		if got.method != http.MethodGet || got.path != "/cdn/resources/42" || got.header.Get("Authorization") != "APIKey "+testKey {
+			t.Errorf("sent %s %s with Authorization %q", got.method, got.path, got.header.Get("Authorization"))
+		}
 	}
-	if gcoreapi.IsTransient(context.Canceled) {
-		t.Error("a cancelled context must not be retried")
+	for status, kind := range map[int]error{
+		404: gcoreapi.ErrNotFound, 401: gcoreapi.ErrUnauthorized, 403: gcoreapi.ErrForbidden, 503: gcoreapi.ErrServer,
+	} {
+		client, _ := serve(t, status, nil, `{"message":"No."}`)
+		if _, err := client.CDNResource(context.Background(), 42); !errors.Is(err, kind) || !strings.Contains(err.Error(), "No.") {
+			t.Errorf("%d: got %v, want %v", status, err, kind)
+		}
+	}
+	client, _ := serve(t, http.StatusOK, nil, `<html>maintenance</html>`)
+	if _, err := client.CDNResource(context.Background(), 42); err == nil || !strings.Contains(err.Error(), "GET /cdn/resources/42") {
+		t.Errorf("an answer that is not JSON: %v", err)
 	}
 }
 
@@ -218,25 +270,47 @@ func TestParseBaseURL(t *testing.T) {
 	}
 }
 
+// TestParseRate: rates are read in Django REST Framework's "num/period"
+// form, where only the period's first letter counts.
 func TestParseRate(t *testing.T) {
 	good := map[string]gcoreapi.Rate{
-		"1/m":  {Requests: 1, Window: time.Minute},
-		"2/s":  {Requests: 2, Window: time.Second},
-		"30/h": {Requests: 30, Window: time.Hour},
-		" 2/m": {Requests: 2, Window: time.Minute},
+		"1/m":      {Requests: 1, Window: time.Minute},
+		"2/s":      {Requests: 2, Window: time.Second},
+		"30/h":     {Requests: 30, Window: time.Hour},
+		" 2/m":     {Requests: 2, Window: time.Minute},
+		"2/min":    {Requests: 2, Window: time.Minute},
+		"2/minute": {Requests: 2, Window: time.Minute},
+		"1/hour":   {Requests: 1, Window: time.Hour},
+		"5/sec":    {Requests: 5, Window: time.Second},
+		"100/d":    {Requests: 100, Window: 24 * time.Hour},
+		"100/day":  {Requests: 100, Window: 24 * time.Hour},
 	}
 	for in, want := range good {
 		got, err := gcoreapi.ParseRate(in)
 		if err != nil || got != want {
 			t.Errorf("ParseRate(%q) = %v, %v; want %v", in, got, err, want)
 		}
-		if got.String() != strings.TrimSpace(in) {
-			t.Errorf("Rate.String() = %q, want %q", got.String(), strings.TrimSpace(in))
+		short := strings.TrimSpace(in)
+		short = short[:strings.Index(short, "/")+2]
+		if got.String() != short {
+			t.Errorf("Rate.String() = %q, want %q", got.String(), short)
 		}
 	}
-	for _, in := range []string{"", "2", "0/m", "-1/m", "2/d", "two/m", "2/", "/m", "1.5/m"} {
-		if _, err := gcoreapi.ParseRate(in); err == nil {
-			t.Errorf("ParseRate(%q) accepted", in)
+	for in, why := range map[string]string{
+		"":      "want num/period",
+		"2":     "want num/period",
+		"0/m":   "the count must be a positive integer",
+		"-1/m":  "the count must be a positive integer",
+		"two/m": "the count must be a positive integer",
+		"1.5/m": "the count must be a positive integer",
+		"/m":    "the count must be a positive integer",
+		"2/":    "the period must start with s, m, h or d",
+		"2/w":   "the period must start with s, m, h or d",
+		"2/Min": "the period must start with s, m, h or d", // DRF's letters are lower case
+		"2/ m":  "the period must start with s, m, h or d",
+	} {
+		if _, err := gcoreapi.ParseRate(in); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("ParseRate(%q) = %v, want an error saying %q", in, err, why)
 		}
 	}
 }
@@ -256,15 +330,7 @@ func TestDocumentedRate(t *testing.T) {
 // The simulator is the fake the provider's tests run against; the client
 // must work with it as with the real API.
 func TestClientAgainstSimulator(t *testing.T) {
-	sim, err := simulator.Start(simulator.Config{APIKeys: []string{testKey}, Limits: gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "5/m"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	client, err := gcoreapi.New(gcoreapi.Config{BaseURL: sim.URL, APIKey: testKey})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, client := startSimulator(t, simulator.Config{Limits: gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "5/m"}})
 	ctx := context.Background()
 
 	limits, err := client.AccountLimits(ctx)
@@ -291,4 +357,20 @@ func TestClientAgainstSimulator(t *testing.T) {
 	if err := wrong.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); !errors.Is(err, gcoreapi.ErrUnauthorized) {
 		t.Errorf("wrong key: got %v, want ErrUnauthorized", err)
 	}
+}
+
+// startSimulator serves a simulator accepting testKey, and a client of it.
+func startSimulator(t *testing.T, cfg simulator.Config) (*simulator.Server, *gcoreapi.Client) {
+	t.Helper()
+	cfg.APIKeys = []string{testKey}
+	sim, err := simulator.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	client, err := gcoreapi.New(gcoreapi.Config{BaseURL: sim.URL, APIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim, client
 }

@@ -3,7 +3,9 @@ package gcoreapi
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,9 +38,9 @@ type Error struct {
 	// patterns, of the items a 400 names as refused, in the documented form
 	// {"errors":{"paths":{"0":["This field may not be blank."]}}}; sorted.
 	RefusedItems []int
-	// retryAfter is the raw Retry-After header of a 429, if any.
-	retryAfter string
-	kind       error
+	// retryAfterMs and retryAfter are the raw headers of a 429, if any.
+	retryAfterMs, retryAfter string
+	kind                     error
 }
 
 func (e *Error) Error() string {
@@ -55,20 +57,56 @@ func (e *Error) Error() string {
 // Unwrap lets errors.Is match the kind (ErrBadRequest, ErrRateLimited, ...).
 func (e *Error) Unwrap() error { return e.kind }
 
-// RetryAfter reads the Retry-After header of a 429, in seconds or as an HTTP
-// date, as a delay from now. ok is false when the header was absent or
-// unreadable.
-func (e *Error) RetryAfter(now time.Time) (delay time.Duration, ok bool) {
-	if e.retryAfter == "" {
+// RetryAfter reads how long a 429 asks to wait, as a delay from now, from
+// the first of these that gives a usable wait, in the order of Gcore's own
+// SDKs: the Retry-After-Ms header (milliseconds), the Retry-After header
+// (seconds or an HTTP date), then the seconds of Django REST Framework's
+// throttling message, {"detail": "Request was throttled. Expected available
+// in N seconds."}. A negative wait (a date already past included) or an
+// unreadable one counts as absent. source quotes what was used, for messages;
+// ok is false when nothing gave a wait.
+func (e *Error) RetryAfter(now time.Time) (delay time.Duration, source string, ok bool) {
+	if ms, ok := nonNegative(e.retryAfterMs); ok {
+		return duration(ms, time.Millisecond), "Retry-After-Ms: " + e.retryAfterMs, true
+	}
+	if secs, ok := nonNegative(e.retryAfter); ok {
+		return duration(secs, time.Second), "Retry-After: " + e.retryAfter, true
+	}
+	if at, err := http.ParseTime(e.retryAfter); err == nil && !at.Before(now) {
+		return min(at.Sub(now), longestWait), "Retry-After: " + e.retryAfter, true
+	}
+	if m := throttled.FindStringSubmatch(e.Message); m != nil {
+		if secs, ok := nonNegative(m[1]); ok {
+			return duration(secs, time.Second), strconv.Quote(m[0]), true
+		}
+	}
+	return 0, "", false
+}
+
+// throttled finds the wait in Django REST Framework's throttling message,
+// which writes "second" for one and may write a decimal.
+var throttled = regexp.MustCompile(`Expected available in ([0-9]+(?:\.[0-9]+)?) seconds?`)
+
+// nonNegative reads a number of units, decimals allowed as Gcore's SDKs
+// allow them; ok is false for anything else or a negative number.
+func nonNegative(text string) (float64, bool) {
+	n, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+	if err != nil || math.IsNaN(n) || n < 0 {
 		return 0, false
 	}
-	if secs, err := strconv.Atoi(strings.TrimSpace(e.retryAfter)); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second, true
+	return n, true
+}
+
+// longestWait bounds a wait read from an answer: absurdly long still (past
+// any deadline), yet a caller can add a margin to it without overflow.
+const longestWait = 100 * 365 * 24 * time.Hour
+
+// duration converts n units to a duration of at most longestWait.
+func duration(n float64, unit time.Duration) time.Duration {
+	if n >= float64(longestWait/unit) {
+		return longestWait
 	}
-	if at, err := http.ParseTime(e.retryAfter); err == nil {
-		return max(at.Sub(now), 0), true
-	}
-	return 0, false
+	return time.Duration(n * float64(unit))
 }
 
 func newError(resp *http.Response, body []byte) *Error {
@@ -77,6 +115,7 @@ func newError(resp *http.Response, body []byte) *Error {
 		e.RefusedItems = refusedItems(body)
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
+		e.retryAfterMs = resp.Header.Get("Retry-After-Ms")
 		e.retryAfter = resp.Header.Get("Retry-After")
 	}
 	return e

@@ -217,7 +217,7 @@ func TestPrefetchSendsTheDocumentedBody(t *testing.T) {
 }
 
 // startSimulator serves a simulator on a fake clock, with a client for it.
-func startSimulator(t *testing.T, cfg simulator.Config) (*simulator.Server, *gcoreapi.Client, *clocktest.Fake) {
+func startSimulatorAt(t *testing.T, cfg simulator.Config) (*simulator.Server, *gcoreapi.Client, *clocktest.Fake) {
 	t.Helper()
 	clock := clocktest.NewFake(time.Date(2021, 10, 29, 13, 21, 1, 550849000, time.UTC))
 	cfg.APIKeys, cfg.Now = []string{testKey}, clock.Now
@@ -238,7 +238,7 @@ func startSimulator(t *testing.T, cfg simulator.Config) (*simulator.Server, *gco
 // its status follows the simulator's outcome.
 func TestPurgeFoundInTheSimulatorsHistory(t *testing.T) {
 	for _, spaced := range []bool{false, true} {
-		_, client, clock := startSimulator(t, simulator.Config{PurgeCompletion: 5 * time.Second, PurgeOutcome: gcoreapi.StatusFailed, SpacedCreated: spaced})
+		_, client, clock := startSimulatorAt(t, simulator.Config{PurgeCompletion: 5 * time.Second, PurgeOutcome: gcoreapi.StatusFailed, SpacedCreated: spaced})
 		ctx := context.Background()
 		accepted, err := client.PurgeAt(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a.js", "/b.css"}})
 		if err != nil {
@@ -250,8 +250,8 @@ func TestPurgeFoundInTheSimulatorsHistory(t *testing.T) {
 		if err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); err != nil {
 			t.Fatal(err)
 		}
-		q := gcoreapi.PurgeStatusQuery{CName: "cdn7.example.test", Type: gcoreapi.PurgeByURL, From: accepted.Add(-time.Minute)}
-		want := gcoreapi.PurgeRecord{ID: 1, Status: gcoreapi.StatusInProgress, ResourceID: 7, CName: "cdn7.example.test",
+		q := gcoreapi.PurgeStatusQuery{CName: "cdn7.example.com", Type: gcoreapi.PurgeByURL, From: accepted.Add(-time.Minute)}
+		want := gcoreapi.PurgeRecord{ID: 1, Status: gcoreapi.StatusInProgress, ResourceID: 7, CName: "cdn7.example.com",
 			Type: gcoreapi.PurgeByURL, Items: []string{"/a.js", "/b.css"}, Created: clock.Now()}
 		got, err := client.PurgeStatuses(ctx, q)
 		if err != nil || !reflect.DeepEqual(got, []gcoreapi.PurgeRecord{want}) {
@@ -271,14 +271,14 @@ func TestPurgeFoundInTheSimulatorsHistory(t *testing.T) {
 
 // 250 purges are read in 3 pages of at most 100, each purge once.
 func TestPurgeStatusesPagesThroughTheSimulator(t *testing.T) {
-	sim, client, _ := startSimulator(t, simulator.Config{Limits: gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "1000/s"}})
+	sim, client, _ := startSimulatorAt(t, simulator.Config{Limits: gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "1000/s"}})
 	ctx := context.Background()
 	for i := range 250 {
 		if err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/" + strconv.Itoa(i)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := client.PurgeStatuses(ctx, gcoreapi.PurgeStatusQuery{CName: "cdn7.example.test"})
+	got, err := client.PurgeStatuses(ctx, gcoreapi.PurgeStatusQuery{CName: "cdn7.example.com"})
 	if err != nil || len(got) != 250 {
 		t.Fatalf("got %d records, %v; want 250", len(got), err)
 	}
@@ -299,7 +299,7 @@ func TestPurgeStatusesPagesThroughTheSimulator(t *testing.T) {
 }
 
 func TestPrefetchAgainstTheSimulator(t *testing.T) {
-	sim, client, clock := startSimulator(t, simulator.Config{RetryAfter: true})
+	sim, client, clock := startSimulatorAt(t, simulator.Config{WaitHint: simulator.RetryAfterSeconds})
 	ctx := context.Background()
 	if err := client.Prefetch(ctx, 7, []string{"/video.mp4"}); err != nil {
 		t.Fatal(err)
@@ -309,7 +309,7 @@ func TestPrefetchAgainstTheSimulator(t *testing.T) {
 	if !errors.As(err, &apiErr) || !errors.Is(err, gcoreapi.ErrRateLimited) {
 		t.Fatalf("second prefetch within a minute: got %v, want ErrRateLimited", err)
 	}
-	if delay, ok := apiErr.RetryAfter(clock.Now()); !ok || delay != time.Minute {
+	if delay, _, ok := apiErr.RetryAfter(clock.Now()); !ok || delay != time.Minute {
 		t.Errorf("Retry-After %v %v, want 1m", delay, ok)
 	}
 	err = client.Prefetch(ctx, 8, []string{"/a", "", "b"})

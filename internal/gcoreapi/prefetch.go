@@ -32,5 +32,5 @@ func (c *Client) Prefetch(ctx context.Context, resourceID int64, paths []string)
 	if err != nil {
 		return err
 	}
-	return c.do(ctx, http.MethodPost, resourcePath(resourceID, "prefetch"), body, nil)
+	return c.do(ctx, http.MethodPost, resourcePath(resourceID)+"/prefetch", body, nil)
 }

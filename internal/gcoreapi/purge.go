@@ -1,7 +1,7 @@
 // Package gcoreapi is a small, context-aware client for the Gcore CDN
 // endpoints the provider needs: purging a CDN resource's cache, reading the
-// purge history to see a purge through, prefetching files, and reading the
-// account's limits. It knows nothing of Terraform.
+// purge history to see a purge through, prefetching files, reading a CDN
+// resource and reading the account's limits. It knows nothing of Terraform.
 //
 // It is written by hand because Gcore's Go SDK is not served by the Go module
 // proxy and the older gcorelabscdn-go has no purge.

@@ -348,7 +348,7 @@ func TestAction_validation(t *testing.T) {
 // TestAction_errorsReadLikeTheResources: an API error reaches the person in
 // the resource's words, and a plan without a key says how to give one.
 func TestAction_errorsReadLikeTheResources(t *testing.T) {
-	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits, Resources: []int64{testResourceID}}))
+	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits, Resources: map[int64]simulator.Resource{testResourceID: {}}}))
 	c := h.protocolClient()
 	missing := c.invoke(c.actionConfig(map[string]tftypes.Value{"resource_id": number(404404), "purge_all": tftypes.NewValue(tftypes.Bool, true)}))
 	if got := render(missing.diagnostics); !regexp.MustCompile(`(?s)CDN resource not found.*CDN resource 404404 does not exist.*AttributeName\("resource_id"\)`).MatchString(got) {

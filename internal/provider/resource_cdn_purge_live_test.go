@@ -103,7 +103,7 @@ func (h *harness) purgeAsAnotherClient(p gcoreapi.Purge) {
 // someone else; the purge waits for room (here by the API's Retry-After)
 // instead of failing.
 func TestAccCDNPurge_waitsOutAnotherClientsPurge(t *testing.T) {
-	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits, RetryAfter: true}))
+	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits, WaitHint: simulator.RetryAfterSeconds}))
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
 			PreConfig:         func() { h.purgeAsAnotherClient(gcoreapi.Purge{Type: gcoreapi.PurgeAll}) },
@@ -346,7 +346,7 @@ func TestAccCDNPurge_unreadableErrorBodies(t *testing.T) {
 func TestAccCDNPurge_clientErrorsAreNotRetried(t *testing.T) {
 	const forbiddenKey = "read-only-key"
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits, ForbiddenKeys: []string{forbiddenKey},
-		Resources: []int64{testResourceID}}), schedulerOptions(quickRetries))
+		Resources: map[int64]simulator.Resource{testResourceID: {}}}), schedulerOptions(quickRetries))
 	key := os.Getenv("GCORE_API_KEY")
 	var mark int
 	createsAgain := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{

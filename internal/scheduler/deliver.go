@@ -45,6 +45,8 @@ func (s *Scheduler) send(q *queue, req *request) error {
 
 // recordAnswer records the answer to one attempt at req in q's window and
 // decides what follows: retry (not before retryAt), or settle req's jobs.
+// Only a request that reached the API counts in the window: one that never
+// did (no connection, a failed TLS handshake) cannot have been counted.
 func (s *Scheduler) recordAnswer(q *queue, req *request, err error) (retryAt time.Time, retry bool) {
 	s.mu.Lock()
 	defer s.unlock()
@@ -57,18 +59,47 @@ func (s *Scheduler) recordAnswer(q *queue, req *request, err error) (retryAt tim
 	}
 	s.setLastError(req, err)
 	if rateLimited {
-		return s.rateLimited(q, req, err, now), true
+		plan, msg, fields := s.rateLimited(q, req, err, now)
+		s.retryLater(req, plan, msg, fields)
+		return plan.at, true
 	}
-	q.window.record(now)
+	if !gcoreapi.NeverReachedAPI(err) {
+		q.window.record(now)
+	}
 	if err == nil {
 		s.settle(req, nil, now)
 		return time.Time{}, false
 	}
 	if transient && req.failures < s.opts.Backoff.MaxAttempts {
-		return s.backOff(req, err, now), true
+		plan, msg, fields := s.backOff(q, req, err, now)
+		s.retryLater(req, plan, msg, fields)
+		return plan.at, true
 	}
 	s.settle(req, requestError(req, err), now)
 	return time.Time{}, false
+}
+
+// retryPlan is when a failed request goes out again, and what decided that
+// time, in words that complete "retrying at 12:01:00 UTC, ...".
+type retryPlan struct {
+	at  time.Time
+	why string
+}
+
+func (p retryPlan) String() string { return clockTime(p.at) + ", " + p.why }
+
+// retryLater tells req's jobs, and the log, msg about plan. A job whose
+// deadline comes before the retry would go out fails now, with the message
+// of its timeout: it could not see the retry, and sleeping until its deadline
+// would only hide that.
+func (s *Scheduler) retryLater(req *request, plan retryPlan, msg string, fields map[string]any) {
+	for _, j := range req.members {
+		j.retry = plan
+		if deadline, ok := j.ctx.Deadline(); ok && j.live() && !plan.at.Before(deadline) {
+			s.giveUp(j)
+		}
+	}
+	s.noteAndLog(req, msg, fields)
 }
 
 // startAttempt records, under s.mu, that an attempt at req is about to be
@@ -76,6 +107,7 @@ func (s *Scheduler) recordAnswer(q *queue, req *request, err error) (retryAt tim
 func (s *Scheduler) startAttempt(req *request) {
 	for _, j := range req.members {
 		j.attempting++
+		j.retry = retryPlan{}
 	}
 }
 
@@ -97,32 +129,42 @@ func (s *Scheduler) setLastError(req *request, err error) {
 	}
 }
 
-// rateLimited blocks q's window after a 429 and returns when to retry: after
-// Retry-After and the margin, or a full window from now without one.
-func (s *Scheduler) rateLimited(q *queue, req *request, err error, now time.Time) time.Time {
-	wait, source := q.window.span, "no Retry-After: a full window"
+// rateLimited blocks q's window after a 429 and plans the retry: after the
+// wait the answer asks for (gcoreapi.Error.RetryAfter) plus the margin, or a
+// full window from now when it asks for none.
+func (s *Scheduler) rateLimited(q *queue, req *request, err error, now time.Time) (retryPlan, string, map[string]any) {
+	wait, source := q.window.span, "none"
+	why := fmt.Sprintf("one full window (%s plus a margin of %s) as the API gave no wait", q.window.rate, q.window.margin)
 	var apiErr *gcoreapi.Error
 	if errors.As(err, &apiErr) {
-		if delay, ok := apiErr.RetryAfter(now); ok {
-			wait, source = delay+q.window.margin, fmt.Sprintf("Retry-After %s plus margin", delay)
+		if delay, asked, ok := apiErr.RetryAfter(now); ok {
+			wait, source = delay+q.window.margin, asked
+			why = fmt.Sprintf("as the API asked (%s) plus a margin of %s", asked, q.window.margin)
 		}
 	}
-	until := now.Add(wait)
-	q.window.block(until)
-	msg := fmt.Sprintf("rate limited by the API (another client may be purging this CDN resource); waiting until %s to retry request #%d",
-		clockTime(until), req.number)
-	s.noteAndLog(req, msg, map[string]any{"until": until, "wait": wait.String(), "wait_source": source})
-	return until
+	plan := retryPlan{at: now.Add(wait), why: why}
+	q.window.block(plan.at)
+	msg := fmt.Sprintf("rate limited by the API (another client may be purging this CDN resource); waiting until %s to retry request #%d, %s",
+		clockTime(plan.at), req.number, why)
+	return plan, msg, map[string]any{"until": plan.at, "wait": wait.String(), "wait_source": source}
 }
 
-// backOff returns when to retry req after its latest transient failure.
-func (s *Scheduler) backOff(req *request, err error, now time.Time) time.Time {
+// backOff plans the retry of req after its latest transient failure: when
+// the backoff ends, or later when the rate window has no room by then (the
+// failed attempt counts in it when it reached the API), saying which decided.
+func (s *Scheduler) backOff(q *queue, req *request, err error, now time.Time) (retryPlan, string, map[string]any) {
 	n := req.failures
-	at := now.Add(s.opts.Backoff.delay(n))
+	backoffEnd := now.Add(s.opts.Backoff.delay(n))
+	plan, decidedBy := retryPlan{at: backoffEnd, why: "when the backoff ends"}, "backoff"
+	if room := q.window.nextRoom(now); room.After(backoffEnd) {
+		plan = retryPlan{at: room, why: fmt.Sprintf("when the rate limit (%s, in which failed requests count) has room, "+
+			"later than the end of the backoff at %s", q.window.rate, clockTime(backoffEnd))}
+		decidedBy = "rate-limit room"
+	}
 	msg := fmt.Sprintf("request #%d failed (%v); retrying at %s (attempt %d of %d)",
-		req.number, err, clockTime(at), n+1, s.opts.Backoff.MaxAttempts)
-	s.noteAndLog(req, msg, map[string]any{"until": at, "error": err.Error(), "attempt": n + 1})
-	return at
+		req.number, err, plan, n+1, s.opts.Backoff.MaxAttempts)
+	return plan, msg, map[string]any{"until": plan.at, "error": err.Error(), "attempt": n + 1,
+		"retry_decided_by": decidedBy, "backoff_until": backoffEnd}
 }
 
 // noteAndLog tells req's jobs msg and logs it with fields.

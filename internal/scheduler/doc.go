@@ -24,17 +24,21 @@
 // nothing else until it is answered. Once answered it is recorded at the time
 // of the answer, the latest moment at which the API may have counted it, so
 // a slow answer pushes the next request back by as much. Requests that failed
-// with a 5xx, a transport error or an attempt timeout stay counted, since the
-// API may have counted them. A request answered 429 is not counted (the API
-// refused it); instead the queue is blocked until its Retry-After plus the
-// margin, or, without Retry-After, for one full window (period plus margin)
-// from the answer: another client is using the quota and how much it used
-// cannot be known.
+// with a 5xx, a lost connection or an attempt timeout stay counted, since the
+// API may have counted them; one that never reached the API (no connection,
+// a certificate that does not verify: gcoreapi.NeverReachedAPI) does not. A
+// request answered 429 is not counted (the API refused it); instead the queue
+// is blocked for the wait the answer asks (gcoreapi.Error.RetryAfter:
+// Retry-After-Ms, Retry-After, or DRF's "Expected available in N seconds")
+// plus the margin, or, when it asks none, for one full window (period plus
+// margin) from the answer: another client is using the quota and how much it
+// used cannot be known.
 //
 // # Account limits
 //
 // The limits are read once per Scheduler, when the first job arrives, with
-// GET /cdn/clients/me/limits; each field that is missing or malformed, or all
+// GET /cdn/clients/me/limits, rates in Django REST Framework's "num/period"
+// form (gcoreapi.ParseRate); each field that is missing or malformed, or all
 // of them when the call fails, falls back to the documented limits (by URL
 // 2/m, by pattern 1/m, purge all 1/m; 100 URLs and 10 patterns a request).
 // Pattern purges and purge-all both follow purge_request_limit but keep
@@ -55,9 +59,12 @@
 // A 429 is waited out as above and retried, however often: only the job's
 // deadline ends it. A 5xx, a transport error or an attempt timeout is retried
 // with capped exponential backoff (equal jitter: half the delay fixed, half
-// random), still within the window, up to Backoff.MaxAttempts attempts. Any
-// other error fails the request at once. A request whose jobs have all given
-// up is not retried.
+// random), still within the window, up to Backoff.MaxAttempts attempts: the
+// retry goes out at the later of the backoff's end and the window's room,
+// computed once, and the progress and the log give that time and say which
+// decided it. Any other error fails the request at once, as do an unknown
+// host and a certificate that does not verify (gcoreapi.CannotHeal). A
+// request whose jobs have all given up is not retried.
 //
 // # Partial progress
 //
@@ -76,7 +83,9 @@
 // A job's context bounds it. When it ends, the job leaves its queue at once
 // (items only it asked for are not sent) and Purge returns a *TimeoutError,
 // which names the failure (a 429, a 5xx, a transport error) its request was
-// waiting to retry, if any.
+// waiting to retry, if any, and when that retry was due. A job whose deadline
+// would pass before its request's retry goes out does not wait for it: it
+// fails as soon as the retry is planned, with the same error.
 // Requests are sent with a context of their own, bounded by the attempt
 // timeout, so one job giving up never cancels a request other jobs share.
 package scheduler

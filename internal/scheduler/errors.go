@@ -11,7 +11,9 @@ import (
 )
 
 // TimeoutError is returned by Purge when the job's context ended before the
-// API accepted all its items. errors.Is matches context.DeadlineExceeded or
+// API accepted all its items, or when the retry of a request carrying them
+// would go out after the context's deadline: then the job fails at once
+// rather than wait for nothing. errors.Is matches context.DeadlineExceeded or
 // context.Canceled.
 type TimeoutError struct {
 	ResourceID int64
@@ -36,8 +38,12 @@ type TimeoutError struct {
 	LastErr error
 	// Failures is how many attempts at that request had failed, 429s aside.
 	Failures int
-	// Err is the context's error.
+	// Err is the context's error, or context.DeadlineExceeded for a job that
+	// gave up before its deadline.
 	Err error
+	// retry is when the request waiting to be retried would go out, and why
+	// then; zero when none waits.
+	retry retryPlan
 }
 
 func (e *TimeoutError) Error() string {
@@ -47,9 +53,9 @@ func (e *TimeoutError) Error() string {
 		waitedFor := "a slot"
 		switch {
 		case rateLimited:
-			waitedFor = "rate-limit room after a 429 answer"
+			waitedFor = "rate-limit room after a 429 answer" + e.retryDue(" until ")
 		case e.LastErr != nil:
-			waitedFor = fmt.Sprintf("a retry after %s failed (%s)", plural(e.Failures, "attempt"), e.lastFailure())
+			waitedFor = fmt.Sprintf("a retry after %s failed (%s)%s", plural(e.Failures, "attempt"), e.lastFailure(), e.retryDue(", due at "))
 		case e.Sent:
 			waitedFor = "the API's answer"
 		}
@@ -59,11 +65,12 @@ func (e *TimeoutError) Error() string {
 	switch {
 	case rateLimited:
 		return fmt.Sprintf("%s did not get a slot within %s: the API answered 429 Too Many Requests (another client may be purging "+
-			"this CDN resource); %s, and the request waited %s; raise timeouts.create or purge fewer times",
-			subject, roundDuration(e.Timeout), e.limitInForce(), roundDuration(e.Waited))
+			"this CDN resource)%s; %s, and the request waited %s; raise timeouts.create or purge fewer times",
+			subject, roundDuration(e.Timeout), e.retryPastDeadline("; ", ""), e.limitInForce(), roundDuration(e.Waited))
 	case e.LastErr != nil:
-		return fmt.Sprintf("%s was not confirmed within %s: %s failed, the last with: %s; apply again once the API recovers, "+
-			"or raise timeouts.create", subject, roundDuration(e.Timeout), plural(e.Failures, "attempt"), e.lastFailure())
+		return fmt.Sprintf("%s was not confirmed within %s: %s%s failed, the last with: %s; apply again once the API recovers, "+
+			"or raise timeouts.create", subject, roundDuration(e.Timeout), e.retryPastDeadline("", "; "),
+			plural(e.Failures, "attempt"), e.lastFailure())
 	}
 	outcome := "did not get a slot"
 	if e.Sent {
@@ -71,6 +78,24 @@ func (e *TimeoutError) Error() string {
 	}
 	return fmt.Sprintf("%s %s within %s: %s, and the request waited %s; raise timeouts.create or purge fewer times",
 		subject, outcome, roundDuration(e.Timeout), e.limitInForce(), roundDuration(e.Waited))
+}
+
+// retryDue says, after lead, when the retry that was cancelled was due, and
+// why then.
+func (e *TimeoutError) retryDue(lead string) string {
+	if e.retry.at.IsZero() {
+		return ""
+	}
+	return lead + e.retry.String()
+}
+
+// retryPastDeadline says, between before and after, when the retry the job
+// gave up on would have gone out, and why then: past the deadline.
+func (e *TimeoutError) retryPastDeadline(before, after string) string {
+	if e.retry.at.IsZero() {
+		return ""
+	}
+	return before + "its retry would go out at " + e.retry.String() + ", past the deadline" + after
 }
 
 func (e *TimeoutError) Unwrap() error { return e.Err }
@@ -110,6 +135,9 @@ func (s *Scheduler) timeoutError(ctx context.Context, key queueKey, start time.T
 		Cancelled:  ctx.Err() == context.Canceled,
 		Sent:       sent,
 		Err:        ctx.Err(),
+	}
+	if e.Err == nil { // the job gives up before its deadline, which is sure to pass
+		e.Err = context.DeadlineExceeded
 	}
 	e.Timeout = e.Waited
 	if deadline, ok := ctx.Deadline(); ok {

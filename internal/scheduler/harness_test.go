@@ -304,12 +304,18 @@ func (c *deadlineCtx) expire() {
 // this status and Retry-After header (none when empty).
 func apiError(t testing.TB, status int, retryAfter string) error {
 	t.Helper()
+	header := http.Header{}
+	if retryAfter != "" {
+		header.Set("Retry-After", retryAfter)
+	}
+	return apiAnswer(t, status, header, "")
+}
+
+// apiAnswer returns the error the real client returns for this answer.
+func apiAnswer(t testing.TB, status int, header http.Header, body string) error {
+	t.Helper()
 	transport := roundTrip(func(*http.Request) (*http.Response, error) {
-		header := http.Header{}
-		if retryAfter != "" {
-			header.Set("Retry-After", retryAfter)
-		}
-		return &http.Response{StatusCode: status, Header: header, Body: io.NopCloser(strings.NewReader(""))}, nil
+		return &http.Response{StatusCode: status, Header: header, Body: io.NopCloser(strings.NewReader(body))}, nil
 	})
 	client, err := gcoreapi.New(gcoreapi.Config{BaseURL: "https://api.test", HTTPClient: &http.Client{Transport: transport}})
 	if err != nil {

@@ -32,6 +32,9 @@ type job struct {
 	// request's failed attempts other than 429s.
 	lastErr  error
 	failures int
+	// retry is when that request goes out again and why; zero while no
+	// retry waits.
+	retry retryPlan
 
 	left     bool // its context ended; nobody waits for its progress
 	finished bool
@@ -45,7 +48,7 @@ type job struct {
 
 // note queues a progress message for j's caller.
 func (j *job) note(msg string) {
-	if j.progress == nil || j.left {
+	if j.progress == nil || j.left || j.finished {
 		return
 	}
 	j.notes = append(j.notes, msg)

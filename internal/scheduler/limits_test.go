@@ -32,6 +32,36 @@ func TestLimitsFromTheAccount(t *testing.T) {
 	}
 }
 
+// TestLimitsInEveryDRFForm: the account may write its rates in any form of
+// Django REST Framework's "num/period", where only the period's first letter
+// counts.
+func TestLimitsInEveryDRFForm(t *testing.T) {
+	for raw, want := range map[string]gcoreapi.Rate{
+		"2/s": rate(2, time.Second), "2/m": rate(2, time.Minute), "2/min": rate(2, time.Minute),
+		"2/minute": rate(2, time.Minute), "1/h": rate(1, time.Hour), "1/hour": rate(1, time.Hour),
+		"100/d": rate(100, 24*time.Hour), "100/day": rate(100, 24*time.Hour),
+	} {
+		l := resolveLimits(gcoreapi.AccountLimits{PurgeRequestLimit: raw, PurgeByURLsRequestLimit: raw}, nil)
+		if !l.byURL.fromAccount || l.byURL.value != want || l.all.value != want {
+			t.Errorf("%q: by URL %v (%s), all %v; want %v from the account", raw, l.byURL.value, l.byURL.source(), l.all.value, want)
+		}
+	}
+}
+
+// TestDayWindowPacesRequests: a limit per day spaces requests by a day and
+// its margin (2s, the largest).
+func TestDayWindowPacesRequests(t *testing.T) {
+	h := newHarness(t, gcoreapi.AccountLimits{PurgeRequestLimit: "1/day"}, Options{})
+	fillPatternWindow(h)
+	b := h.enqueue("b", Job{ResourceID: 1, Type: gcoreapi.PurgeByPattern, Items: []string{"/b"}})
+	h.waitEvents("b: waiting for rate-limit room until 12:00:02 UTC (limit 1/d)", 1)
+	h.advanceTo(gather+24*time.Hour+2*time.Second-time.Nanosecond, 1)
+	assertCallTimes(t, h, gather)
+	h.advanceTo(gather+24*time.Hour+2*time.Second, 1)
+	b.succeed(t)
+	assertCallTimes(t, h, gather, gather+24*time.Hour+2*time.Second)
+}
+
 func TestLimitsFallBackPerField(t *testing.T) {
 	for _, tc := range []struct {
 		name, raw, why string
@@ -41,7 +71,9 @@ func TestLimitsFallBackPerField(t *testing.T) {
 		{"no unit", "2", "purge_request_limit is malformed"},
 		{"zero", "0/m", "purge_request_limit is malformed"},
 		{"negative", "-1/m", "purge_request_limit is malformed"},
-		{"unknown unit", "2/d", "purge_request_limit is malformed"},
+		{"unknown period", "2/week", `purge_request_limit is malformed: rate "2/week": the period must start with s, m, h or d`},
+		{"no period", "2/", "purge_request_limit is malformed"},
+		{"decimal count", "1.5/m", "purge_request_limit is malformed: rate \"1.5/m\": the count must be a positive integer"},
 		{"not a number", "two/m", "purge_request_limit is malformed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,7 +91,7 @@ func TestLimitsFallBackPerField(t *testing.T) {
 			}
 		})
 	}
-	l := resolveLimits(gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "2/week", PurgeMaxURLsLimit: -3}, nil)
+	l := resolveLimits(gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "2/xmin", PurgeMaxURLsLimit: -3}, nil)
 	if l.byURL.value != rate(2, time.Minute) || !strings.Contains(l.byURL.source(), "purge_by_urls_request_limit is malformed") {
 		t.Errorf("by URL = %v (%s)", l.byURL.value, l.byURL.source())
 	}
@@ -89,7 +121,7 @@ func TestLimitsAreLoggedWithTheirSource(t *testing.T) {
 	}
 	for _, want := range []string{
 		"by URL 5/s (account)",
-		"by pattern 1/m (documented default: purge_request_limit is malformed",
+		`by pattern 1/m (documented default: purge_request_limit is malformed: rate "1/x": the period must start with s, m, h or d)`,
 		"100 URLs a request (account)",
 		"10 patterns a request (documented default: purge_pattern_limit is missing or not positive)",
 	} {

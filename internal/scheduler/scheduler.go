@@ -280,14 +280,33 @@ func (s *Scheduler) leave(ctx context.Context, j *job) (Result, error) {
 		s.passNotes(j)
 		return j.outcome()
 	}
+	res, _ := j.outcome()
+	e := s.jobTimeout(j)
+	s.unlock()
+	return res, e
+}
+
+// giveUp ends j, still waiting, with its *TimeoutError before its deadline,
+// which will pass before the retry it waits for goes out. Call under s.mu.
+func (s *Scheduler) giveUp(j *job) {
+	if j.queued {
+		j.withdrawn = true
+		s.dequeue(j)
+	}
+	e := s.jobTimeout(j)
+	s.log(j.ctx, fmt.Sprintf("%s of CDN resource %d gives up now: %v", j.key.typ, j.key.resourceID, e),
+		map[string]any{"resource_id": j.key.resourceID, "purge_type": j.key.typ.String(), "until": j.retry.at})
+	j.finish(e)
+}
+
+// jobTimeout describes how j ended before its items were all accepted.
+// Call under s.mu.
+func (s *Scheduler) jobTimeout(j *job) *TimeoutError {
 	// After a 429 the API refused the request: nothing was purged.
 	sent := !j.withdrawn && !errors.Is(j.lastErr, gcoreapi.ErrRateLimited)
-	lastErr, failures := j.lastErr, j.failures
-	res, _ := j.outcome()
-	s.unlock()
-	e := s.timeoutError(ctx, j.key, j.start, sent)
-	e.LastErr, e.Failures = lastErr, failures
-	return res, e
+	e := s.timeoutError(j.ctx, j.key, j.start, sent)
+	e.LastErr, e.Failures, e.retry = j.lastErr, j.failures, j.retry
+	return e
 }
 
 // withAttemptTimeout runs call with a context that the clock cancels after

@@ -2,13 +2,19 @@ package scheduler
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -385,19 +391,33 @@ func TestClientErrorsAreNotRetried(t *testing.T) {
 	}
 }
 
+// TestRateLimitedRequestWaitsAndRetries: a 429 is retried after the wait it
+// asks for, in any of the forms the API may use, plus the margin; without
+// one, or with an absurd one, after a full window. The log says which.
 func TestRateLimitedRequestWaitsAndRetries(t *testing.T) {
+	const margin = 600 * time.Millisecond
 	for _, tc := range []struct {
-		name, retryAfter string
-		retryAt          time.Duration
+		name    string
+		header  http.Header
+		body    string
+		retryAt time.Duration
+		why     string
 	}{
-		{"without Retry-After", "", gather + minuteSpan},
-		{"Retry-After in seconds", "7", gather + 7*time.Second + 600*time.Millisecond},
+		{"no wait given", nil, "", gather + minuteSpan, "one full window (2/m plus a margin of 600ms) as the API gave no wait"},
+		{"Retry-After in seconds", http.Header{"Retry-After": {"7"}}, "", gather + 7*time.Second + margin,
+			"as the API asked (Retry-After: 7) plus a margin of 600ms"},
 		// The date is 29.8s after the 429 arrives, at 200ms.
-		{"Retry-After as a date", t0.Add(30 * time.Second).Format(http.TimeFormat), 30*time.Second + 600*time.Millisecond},
+		{"Retry-After as a date", http.Header{"Retry-After": {t0.Add(30 * time.Second).Format(http.TimeFormat)}}, "", 30*time.Second + margin,
+			"as the API asked (Retry-After: Sat, 01 Mar 2025 12:00:30 GMT) plus a margin of 600ms"},
+		{"Retry-After-Ms before Retry-After", http.Header{"Retry-After-Ms": {"1500"}, "Retry-After": {"7"}}, "", gather + 1500*time.Millisecond + margin,
+			"as the API asked (Retry-After-Ms: 1500) plus a margin of 600ms"},
+		{"DRF's throttling message", nil, `{"detail": "Request was throttled. Expected available in 12.5 seconds."}`, gather + 12500*time.Millisecond + margin,
+			`as the API asked ("Expected available in 12.5 seconds") plus a margin of 600ms`},
+		{"negative Retry-After", http.Header{"Retry-After": {"-3"}}, "", gather + minuteSpan, "as the API gave no wait"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, documentedAccount, Options{})
-			h.api.script(apiError(t, http.StatusTooManyRequests, tc.retryAfter))
+			h.api.script(apiAnswer(t, http.StatusTooManyRequests, tc.header, tc.body))
 			a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
 			h.advanceTo(gather, 1)
 			h.waitEvents("a: rate limited by the API", 1)
@@ -412,7 +432,7 @@ func TestRateLimitedRequestWaitsAndRetries(t *testing.T) {
 			}
 			until := t0.Add(tc.retryAt).Format("15:04:05 MST")
 			if logs := h.eventsWith("log: purge by URL of CDN resource 1: rate limited by the API"); len(logs) != 1 ||
-				!strings.Contains(logs[0], "waiting until "+until+" to retry request #1") {
+				!strings.Contains(logs[0], "waiting until "+until+" to retry request #1, ") || !strings.HasSuffix(logs[0], tc.why) {
 				t.Fatalf("429 logs = %q", logs)
 			}
 		})
@@ -442,22 +462,31 @@ var fastAccount = gcoreapi.AccountLimits{PurgeRequestLimit: "1000/s", PurgeByURL
 // halfJitter makes the backoff delays 75% of their exponential value.
 func halfJitter() float64 { return 0.5 }
 
+// retryThroughBackoff sends request #1, carrying the job label, at the end of
+// its gather window, then moves the clock to each of its four retries with
+// the default backoff and halfJitter (375ms, 750ms, 1.5s and 3s after each
+// failure), checking that none comes early.
+func (h *harness) retryThroughBackoff(label string) {
+	h.t.Helper()
+	h.advanceTo(gather, 1)
+	at := gather
+	for n, delay := range []time.Duration{375 * time.Millisecond, 750 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second} {
+		h.waitEvents(label+": request #1 failed", n+1)
+		at += delay
+		h.advanceTo(at-time.Nanosecond, 1)
+		if got := len(h.api.recorded()); got != n+1 {
+			h.t.Fatalf("retry %d came early", n+1)
+		}
+		h.advanceTo(at, 1)
+	}
+}
+
 func TestTransientFailuresBackOffUpToMaxAttempts(t *testing.T) {
 	h := newHarness(t, fastAccount, Options{Backoff: Backoff{Rand: halfJitter}})
 	serverError := apiError(t, http.StatusServiceUnavailable, "")
 	h.api.script(serverError, serverError, serverError, serverError, serverError, nil)
 	a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
-	h.advanceTo(gather, 1)
-	at := gather
-	for n, delay := range []time.Duration{375 * time.Millisecond, 750 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second} {
-		h.waitEvents("a: request #1 failed", n+1)
-		at += delay
-		h.advanceTo(at-time.Nanosecond, 1)
-		if got := len(h.api.recorded()); got != n+1 {
-			t.Fatalf("retry %d came early", n+1)
-		}
-		h.advanceTo(at, 1)
-	}
+	h.retryThroughBackoff("a")
 	_, err := a.wait(t)
 	if !errors.Is(err, gcoreapi.ErrServer) || !strings.Contains(err.Error(), "request #1 failed 5 times, giving up") {
 		t.Fatalf("err = %v", err)
@@ -467,26 +496,78 @@ func TestTransientFailuresBackOffUpToMaxAttempts(t *testing.T) {
 	if len(h.api.recorded()) != 5 {
 		t.Fatal("retried after giving up")
 	}
-	if got := h.eventsWith("a: request #1 failed"); !strings.Contains(got[0], "retrying at 12:00:00 UTC (attempt 2 of 5)") {
+	if got := h.eventsWith("a: request #1 failed"); !strings.Contains(got[0], "retrying at 12:00:00 UTC, when the backoff ends (attempt 2 of 5)") {
 		t.Fatalf("progress = %q", got)
 	}
 }
 
+// TestRetriesStayWithinTheWindow: failed requests that reached the API count
+// in its window, a lost connection as much as a 5xx, so a retry may wait for
+// room longer than the backoff asks; the progress, the log and a timeout all
+// give the time it really goes out and that the rate limit decided it.
 func TestRetriesStayWithinTheWindow(t *testing.T) {
+	lostConnection := &url.Error{Op: "Post", URL: "https://api.test/cdn/resources/1/purge",
+		Err: &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}}
+	for name, failure := range map[string]error{
+		"server error":    apiError(t, http.StatusBadGateway, ""),
+		"lost connection": lostConnection,
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, documentedAccount, Options{Backoff: Backoff{Rand: halfJitter}})
+			h.api.script(failure, failure)
+			a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
+			h.advanceTo(gather, 1)
+			h.waitEvents("a: request #1 failed", 1)
+			h.advanceTo(gather+375*time.Millisecond, 1)
+			h.waitEvents("a: request #1 failed", 2)
+			// The backoff would allow 750ms later, but both failures count: 2/m.
+			h.advanceTo(gather+minuteSpan-time.Nanosecond, 1)
+			assertCallTimes(t, h, gather, gather+375*time.Millisecond)
+			h.advanceTo(gather+minuteSpan, 1)
+			a.succeed(t)
+			assertCallTimes(t, h, gather, gather+375*time.Millisecond, gather+minuteSpan)
+
+			want := "retrying at 12:01:00 UTC, when the rate limit (2/m, in which failed requests count) has room, " +
+				"later than the end of the backoff at 12:00:01 UTC (attempt 3 of 5)"
+			for _, prefix := range []string{"a: ", "log: purge by URL of CDN resource 1: "} {
+				if got := h.eventsWith(prefix + "request #1 failed"); len(got) != 2 || !strings.HasSuffix(got[1], want) {
+					t.Fatalf("%q events = %q, want the second to end with %q", prefix, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestRetryPastTheDeadlineFailsAtOnce: a job whose deadline passes before the
+// retry of its request goes out fails when that is known, with the time the
+// retry would go out and what decided it; a job sharing the request without
+// a deadline still gets its retry.
+func TestRetryPastTheDeadlineFailsAtOnce(t *testing.T) {
 	h := newHarness(t, documentedAccount, Options{Backoff: Backoff{Rand: halfJitter}})
 	serverError := apiError(t, http.StatusBadGateway, "")
 	h.api.script(serverError, serverError)
-	a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
+	a := h.enqueueCtx(newDeadlineCtx(t0.Add(30*time.Second)), "a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
+	b := h.enqueue("b", Job{ResourceID: 1, Type: byURL, Items: []string{"/b"}})
 	h.advanceTo(gather, 1)
-	h.waitEvents("a: request #1 failed", 1)
+	h.waitEvents("b: request #1 failed", 1)
 	h.advanceTo(gather+375*time.Millisecond, 1)
-	h.waitEvents("a: request #1 failed", 2)
-	// The backoff would allow 750ms later, but both failures count: 2/m.
-	h.advanceTo(gather+minuteSpan-time.Nanosecond, 1)
-	assertCallTimes(t, h, gather, gather+375*time.Millisecond)
+	_, err := a.wait(t)
+	const message = "purge by URL of CDN resource 1 was not confirmed within 30s: its retry would go out at 12:01:00 UTC, " +
+		"when the rate limit (2/m, in which failed requests count) has room, later than the end of the backoff at 12:00:01 UTC, " +
+		"past the deadline; 2 attempts failed, the last with: the Gcore API answered 502 Bad Gateway; " +
+		"apply again once the API recovers, or raise timeouts.create"
+	var timeout *TimeoutError
+	if !errors.As(err, &timeout) || !errors.Is(err, context.DeadlineExceeded) || timeout.Waited != gather+375*time.Millisecond ||
+		err.Error() != message {
+		t.Fatalf("err = %v, want after 575ms:\n%s", err, message)
+	}
+	if got := h.eventsWith("log: purge by URL of CDN resource 1 gives up now"); len(got) != 1 {
+		t.Fatalf("give-up logs = %q", got)
+	}
 	h.advanceTo(gather+minuteSpan, 1)
-	a.succeed(t)
-	assertCallTimes(t, h, gather, gather+375*time.Millisecond, gather+minuteSpan)
+	b.succeed(t)
+	c := h.api.recorded()[2]
+	assertItems(t, c, []string{"/a", "/b"}) // the request is the same: /a may have been purged already
 }
 
 func TestTransportErrorsAreRetried(t *testing.T) {
@@ -498,6 +579,63 @@ func TestTransportErrorsAreRetried(t *testing.T) {
 	h.advanceTo(gather+375*time.Millisecond, 1)
 	a.succeed(t)
 	assertCallTimes(t, h, gather, gather+375*time.Millisecond)
+}
+
+// dialFailure is how Go's HTTP client reports a connection that was never
+// made to the API, for the reason err.
+func dialFailure(err error) error {
+	return &url.Error{Op: "Post", URL: "https://api.test/cdn/resources/1/purge", Err: &net.OpError{Op: "dial", Net: "tcp", Err: err}}
+}
+
+// TestRequestsThatNeverReachedTheAPIDoNotCount: a refused connection is
+// retried with backoff, but takes no place in the window, which only counts
+// what the API may have counted: at 2/m, five attempts go out in six seconds.
+func TestRequestsThatNeverReachedTheAPIDoNotCount(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{Backoff: Backoff{Rand: halfJitter}})
+	refused := dialFailure(os.NewSyscallError("connect", syscall.ECONNREFUSED))
+	h.api.script(refused, refused, refused, refused, refused)
+	a := h.enqueue("a", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
+	h.retryThroughBackoff("a")
+	if _, err := a.wait(t); !errors.Is(err, syscall.ECONNREFUSED) || !strings.Contains(err.Error(), "failed 5 times") {
+		t.Fatalf("err = %v", err)
+	}
+	assertCallTimes(t, h, gather, 575*time.Millisecond, 1325*time.Millisecond, 2825*time.Millisecond, 5825*time.Millisecond)
+	// The window is still empty: the next purge goes out after its gather
+	// window only.
+	b := h.enqueue("b", Job{ResourceID: 1, Type: byURL, Items: []string{"/b"}})
+	h.advanceTo(5825*time.Millisecond+gather, 1)
+	b.succeed(t)
+	assertCallTimes(t, h, gather, 575*time.Millisecond, 1325*time.Millisecond, 2825*time.Millisecond, 5825*time.Millisecond, 6025*time.Millisecond)
+}
+
+// TestFailuresThatCannotHealFailAtOnce: an unknown host and a certificate
+// that does not verify fail the job on the first attempt, naming the cause,
+// and take no place in the window (at 1/m, the next purge goes out at once).
+func TestFailuresThatCannotHealFailAtOnce(t *testing.T) {
+	for name, tc := range map[string]struct {
+		err   error
+		cause string
+	}{
+		"unknown host": {dialFailure(&net.DNSError{Err: "no such host", Name: "api.gcore-purge.invalid", IsNotFound: true}),
+			"lookup api.gcore-purge.invalid: no such host"},
+		"bad certificate": {&url.Error{Op: "Post", URL: "https://api.test/cdn/resources/1/purge",
+			Err: &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}}, "x509: certificate signed by unknown authority"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, documentedAccount, Options{})
+			h.api.script(tc.err)
+			a := h.enqueue("a", Job{ResourceID: 1, Type: byPattern, Items: []string{"/a"}})
+			h.advanceTo(gather, 1)
+			_, err := a.wait(t)
+			if !errors.Is(err, tc.err) || !strings.Contains(err.Error(), tc.cause) || strings.Contains(err.Error(), "giving up") {
+				t.Fatalf("err = %v, want the first failure, naming %q", err, tc.cause)
+			}
+			b := h.enqueue("b", Job{ResourceID: 1, Type: byPattern, Items: []string{"/b"}})
+			h.advanceTo(2*gather, 1)
+			b.succeed(t)
+			assertCallTimes(t, h, gather, 2*gather)
+		})
+	}
 }
 
 func TestAttemptTimeoutIsRetried(t *testing.T) {
@@ -718,32 +856,39 @@ func TestNoGoroutineOutlivesItsJobs(t *testing.T) {
 }
 
 // TestJobEndingDuringRetriesSaysWhy: a job whose request waits to be retried
-// when its context ends names the failure it waited out: the user learns the
-// API is failing or busy rather than being told to raise the timeout only.
-// After a 429 the purge is not "sent": the API refused it.
+// when its context ends names the failure it waited out and when the retry
+// was due: the user learns the API is failing or busy rather than being told
+// to raise the timeout only. A job whose deadline would pass before the retry
+// goes out fails at once, saying so. After a 429 the purge is not "sent": the
+// API refused it.
 func TestJobEndingDuringRetriesSaysWhy(t *testing.T) {
 	for _, tc := range []struct {
-		name     string
-		answers  []int // statuses of the attempts before the job ends
-		end      time.Duration
-		cancel   bool
-		sent     bool
-		failures int
-		message  string
+		name    string
+		answers []int // statuses of the attempts before the job ends
+		// deadline is the job's, when it has one; a job without one is
+		// cancelled at cancelAt.
+		deadline, cancelAt time.Duration
+		endsAt             time.Duration
+		sent               bool
+		failures           int
+		message            string
 	}{
-		{"deadline after server errors", []int{503, 502}, time.Second, false, true, 2,
-			"purge all of CDN resource 1 was not confirmed within 1s: 2 attempts failed, the last with: " +
-				"the Gcore API answered 502 Bad Gateway; apply again once the API recovers, or raise timeouts.create"},
-		{"cancelled after a server error", []int{500}, 300 * time.Millisecond, true, true, 1,
+		{"deadline before the backoff ends", []int{503, 502}, time.Second, 0, 575 * time.Millisecond, true, 2,
+			"purge all of CDN resource 1 was not confirmed within 1s: its retry would go out at 12:00:01 UTC, when the backoff ends, " +
+				"past the deadline; 2 attempts failed, the last with: the Gcore API answered 502 Bad Gateway; " +
+				"apply again once the API recovers, or raise timeouts.create"},
+		{"cancelled after a server error", []int{500}, 0, 300 * time.Millisecond, 300 * time.Millisecond, true, 1,
 			"purge all of CDN resource 1 was cancelled after waiting 300ms for a retry after 1 attempt failed " +
-				"(the Gcore API answered 500 Internal Server Error): the limit in force is 1000/s (from the account)"},
-		{"deadline after a 429", []int{429}, time.Second, false, false, 0,
-			"purge all of CDN resource 1 did not get a slot within 1s: the API answered 429 Too Many Requests " +
-				"(another client may be purging this CDN resource); the limit in force is 1000/s (from the account), " +
-				"and the request waited 1s; raise timeouts.create or purge fewer times"},
-		{"cancelled after a 429", []int{503, 429}, time.Second, true, false, 1,
-			"purge all of CDN resource 1 was cancelled after waiting 1s for rate-limit room after a 429 answer: " +
+				"(the Gcore API answered 500 Internal Server Error), due at 12:00:00 UTC, when the backoff ends: " +
 				"the limit in force is 1000/s (from the account)"},
+		{"deadline before the 429's wait ends", []int{429}, time.Second, 0, gather, false, 0,
+			"purge all of CDN resource 1 did not get a slot within 1s: the API answered 429 Too Many Requests " +
+				"(another client may be purging this CDN resource); its retry would go out at 12:01:00 UTC, " +
+				"as the API asked (Retry-After: 60) plus a margin of 50ms, past the deadline; the limit in force is 1000/s " +
+				"(from the account), and the request waited 200ms; raise timeouts.create or purge fewer times"},
+		{"cancelled after a 429", []int{503, 429}, 0, time.Second, time.Second, false, 1,
+			"purge all of CDN resource 1 was cancelled after waiting 1s for rate-limit room after a 429 answer " +
+				"until 12:01:00 UTC, as the API asked (Retry-After: 60) plus a margin of 50ms: the limit in force is 1000/s (from the account)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// The backoff waits 375ms after the first failure, 750ms after
@@ -755,14 +900,10 @@ func TestJobEndingDuringRetriesSaysWhy(t *testing.T) {
 				answers = append(answers, apiError(t, status, "60"))
 			}
 			h.api.script(answers...)
-			var ctx context.Context
-			var end func()
-			if tc.cancel {
-				c, cancel := context.WithCancel(context.Background())
-				ctx, end = c, cancel
-			} else {
-				c := newDeadlineCtx(t0.Add(tc.end))
-				ctx, end = c, c.expire
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.deadline > 0 {
+				ctx = newDeadlineCtx(t0.Add(tc.deadline)) // never expired: the job must not wait for it
 			}
 			a := h.enqueueCtx(ctx, "a", Job{ResourceID: 1, Type: all})
 			h.advanceTo(gather, 1)
@@ -773,15 +914,20 @@ func TestJobEndingDuringRetriesSaysWhy(t *testing.T) {
 				h.waitEvents("a: ", 2*n)
 				h.advanceTo(gather+375*time.Millisecond, 1)
 			}
-			h.waitEvents("a: ", 2*len(tc.answers))
-			h.advanceTo(tc.end, 1)
-			end()
+			if tc.deadline == 0 {
+				h.waitEvents("a: ", 2*len(tc.answers))
+				h.advanceTo(tc.cancelAt, 1)
+				cancel()
+			}
 			_, err := a.wait(t)
 
 			var timeout *TimeoutError
 			if !errors.As(err, &timeout) || timeout.Sent != tc.sent || timeout.Failures != tc.failures ||
-				!errors.Is(timeout.LastErr, answers[len(answers)-1]) {
+				!errors.Is(timeout.LastErr, answers[len(answers)-1]) || timeout.Waited != tc.endsAt {
 				t.Fatalf("err = %#v", err)
+			}
+			if tc.deadline > 0 && !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v, want it to match context.DeadlineExceeded", err)
 			}
 			if err.Error() != tc.message {
 				t.Fatalf("message:\n got %q\nwant %q", err, tc.message)

@@ -49,7 +49,7 @@ func (s *Simulator) Fail(f Fault) {
 
 func (f *Fault) matches(r *http.Request) bool {
 	if f.Path == "" {
-		_, isPurge := purgeResourceID(r.URL.Path)
+		_, isPurge := resourceID(r.URL.Path, "/purge")
 		return isPurge && r.Method == http.MethodPost
 	}
 	return r.URL.Path == f.Path

@@ -38,12 +38,6 @@ func (s *Simulator) SetPurgeOutcome(outcome gcoreapi.PurgeStatus, completion tim
 	return nil
 }
 
-// cname is the delivery domain of a CDN resource, which the purge history
-// names it by.
-func cname(resourceID int64) string {
-	return "cdn" + strconv.FormatInt(resourceID, 10) + ".example.test"
-}
-
 // historyRecord is an accepted purge as the history keeps it: "In progress"
 // until doneAt, then outcome.
 type historyRecord struct {
@@ -56,7 +50,7 @@ type historyRecord struct {
 func (s *Simulator) recordPurge(resourceID int64, p gcoreapi.Purge, now time.Time) {
 	s.lastPurgeID++
 	s.purges = append(s.purges, historyRecord{
-		Purge:   Purge{ID: s.lastPurgeID, ResourceID: resourceID, CName: cname(resourceID), Type: p.Type, Items: p.Items, At: now},
+		Purge:   Purge{ID: s.lastPurgeID, ResourceID: resourceID, CName: s.cname(resourceID), Type: p.Type, Items: p.Items, At: now},
 		doneAt:  now.Add(s.completion),
 		outcome: s.outcome,
 	})

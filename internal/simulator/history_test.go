@@ -127,9 +127,9 @@ func TestHistoryEntriesAsTheAPIWritesThem(t *testing.T) {
 			whole, micro = `2026-01-02 03:04:05+00:00`, `2026-01-02 03:04:05.550849+00:00`
 		}
 		want := `[` +
-			`{"purge_id":3,"status":"Successful","resource":{"id":9,"cname":"cdn9.example.test"},"payload":{"paths":[]},"created":"` + micro + `","purge_type":"purge_all"},` +
-			`{"purge_id":2,"status":"Successful","resource":{"id":8,"cname":"cdn8.example.test"},"payload":{"paths":["/img/*"]},"created":"` + micro + `","purge_type":"purge_by_pattern"},` +
-			`{"purge_id":1,"status":"Successful","resource":{"id":7,"cname":"cdn7.example.test"},"payload":{"urls":["/a.jpg","/b?v=1\u0026w=2"]},"created":"` + whole + `","purge_type":"purge_by_url"}` +
+			`{"purge_id":3,"status":"Successful","resource":{"id":9,"cname":"cdn9.example.com"},"payload":{"paths":[]},"created":"` + micro + `","purge_type":"purge_all"},` +
+			`{"purge_id":2,"status":"Successful","resource":{"id":8,"cname":"cdn8.example.com"},"payload":{"paths":["/img/*"]},"created":"` + micro + `","purge_type":"purge_by_pattern"},` +
+			`{"purge_id":1,"status":"Successful","resource":{"id":7,"cname":"cdn7.example.com"},"payload":{"urls":["/a.jpg","/b?v=1\u0026w=2"]},"created":"` + whole + `","purge_type":"purge_by_url"}` +
 			`]`
 		w := statuses(s, "")
 		expect(t, w, http.StatusOK, want)
@@ -160,9 +160,9 @@ func TestHistoryFilters(t *testing.T) {
 		want  []int64
 	}{
 		{"", []int64{5, 4, 3, 2, 1}},
-		{"cname=cdn7.example.test", []int64{5, 4, 3, 1}},
-		{"cname=cdn8.example.test", []int64{2}},
-		{"cname=cdn9.example.test", []int64{}},
+		{"cname=cdn7.example.com", []int64{5, 4, 3, 1}},
+		{"cname=cdn8.example.com", []int64{2}},
+		{"cname=cdn9.example.com", []int64{}},
 		{"purge_type=purge_by_url", []int64{5, 2, 1}},
 		{"purge_type=purge_by_pattern", []int64{3}},
 		{"purge_type=purge_all", []int64{4}},
@@ -175,7 +175,7 @@ func TestHistoryFilters(t *testing.T) {
 		{"to_created=2026-01-02T03:04:05Z", []int64{3, 2, 1}},
 		{"to_created=2026-01-02T03:04:04.999999Z", []int64{}},
 		{"from_created=2026-01-02+03:04:00%2B00:00&to_created=2026-01-02T03:04:30", []int64{5, 4, 3, 2, 1}},
-		{"cname=cdn7.example.test&purge_type=purge_by_url&status=In+progress", []int64{5}},
+		{"cname=cdn7.example.com&purge_type=purge_by_url&status=In+progress", []int64{5}},
 	}
 	for _, tt := range tests {
 		if got := historyIDs(t, s, tt.query); !reflect.DeepEqual(got, tt.want) {
@@ -253,22 +253,22 @@ func TestHistoryPages(t *testing.T) {
 	for i := range 250 {
 		expect(t, purge(s, 7, `{"urls": ["/`+strconv.Itoa(i)+`"]}`), http.StatusCreated, "")
 	}
-	const base = "http://example.com/cdn/purge_statuses?cname=cdn7.example.test&limit=100"
+	const base = "http://example.com/cdn/purge_statuses?cname=cdn7.example.com&limit=100"
 	tests := []struct {
 		query          string
 		first, n       int64 // purge_id of the first result, and how many
 		next, previous string
 	}{
-		{"cname=cdn7.example.test&limit=100", 250, 100, base + "&offset=100", "null"},
-		{"cname=cdn7.example.test&limit=100&offset=100", 150, 100, base + "&offset=200", base},
-		{"cname=cdn7.example.test&limit=100&offset=200", 50, 50, "null", base + "&offset=100"},
-		{"cname=cdn7.example.test&limit=100&offset=250", 0, 0, "null", base + "&offset=150"},
-		{"cname=cdn7.example.test&limit=100&offset=1000", 0, 0, "null", base + "&offset=900"},
-		{"cname=cdn7.example.test&limit=100&offset=9223372036854775807", 0, 0, "null", base + "&offset=9223372036854775707"},
+		{"cname=cdn7.example.com&limit=100", 250, 100, base + "&offset=100", "null"},
+		{"cname=cdn7.example.com&limit=100&offset=100", 150, 100, base + "&offset=200", base},
+		{"cname=cdn7.example.com&limit=100&offset=200", 50, 50, "null", base + "&offset=100"},
+		{"cname=cdn7.example.com&limit=100&offset=250", 0, 0, "null", base + "&offset=150"},
+		{"cname=cdn7.example.com&limit=100&offset=1000", 0, 0, "null", base + "&offset=900"},
+		{"cname=cdn7.example.com&limit=100&offset=9223372036854775807", 0, 0, "null", base + "&offset=9223372036854775707"},
 		// A limit above the most a page holds is cut to it.
-		{"cname=cdn7.example.test&limit=1000", 250, 100, base + "&offset=100", "null"},
+		{"cname=cdn7.example.com&limit=1000", 250, 100, base + "&offset=100", "null"},
 		// An offset that cannot be read is 0.
-		{"cname=cdn7.example.test&limit=100&offset=x", 250, 100, base + "&offset=100", "null"},
+		{"cname=cdn7.example.com&limit=100&offset=x", 250, 100, base + "&offset=100", "null"},
 	}
 	for _, tt := range tests {
 		p := readPage(t, s, tt.query)

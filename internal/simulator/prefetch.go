@@ -29,7 +29,7 @@ func (s *Simulator) Prefetches() []Prefetch {
 // Prefetches of a CDN resource have a window of their own
 // (prefetch_request_limit) and a count of their own (prefetch_pattern_limit).
 func (s *Simulator) servePrefetch(r *http.Request, id int64, body []byte) answer {
-	if a, ok := s.checkResourcePost(r, id); !ok {
+	if _, a, ok := s.checkResourcePost(r, id); !ok {
 		return a
 	}
 	s.mu.Lock()
@@ -40,7 +40,7 @@ func (s *Simulator) servePrefetch(r *http.Request, id int64, body []byte) answer
 	}
 	now := s.now()
 	if wait, ok := s.take(windowKey{resourceID: id}, now); !ok {
-		return s.tooManyRequests(wait)
+		return s.tooManyRequests(now, wait)
 	}
 	s.prefetches = append(s.prefetches, Prefetch{ResourceID: id, Paths: paths, At: now})
 	return answer{status: http.StatusCreated}

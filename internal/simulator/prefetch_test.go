@@ -79,7 +79,7 @@ func TestPrefetchesAreRecorded(t *testing.T) {
 }
 
 func TestPrefetchWindow(t *testing.T) {
-	s, c := newSim(t, Config{RetryAfter: true})
+	s, c := newSim(t, Config{WaitHint: RetryAfterSeconds})
 	expect(t, prefetch(s, 7, `{"paths": ["/a"]}`), http.StatusCreated, "")
 
 	// The documented 1/m, per resource, apart from the purges.
@@ -112,7 +112,7 @@ func TestPrefetchWindow(t *testing.T) {
 }
 
 func TestPrefetchChecksBeforeTheBody(t *testing.T) {
-	s, _ := newSim(t, Config{Resources: []int64{7}, ForbiddenKeys: []string{"ro"}})
+	s, _ := newSim(t, Config{Resources: map[int64]Resource{7: {}}, ForbiddenKeys: []string{"ro"}})
 	expect(t, call(s, http.MethodPost, prefetchPath(7), "", `{}`), http.StatusUnauthorized, `{"message":"Authentication credentials were not provided."}`)
 	expect(t, call(s, http.MethodPost, prefetchPath(7), "APIKey ro", `{}`), http.StatusForbidden, `{"message":"You do not have permission to perform this action."}`)
 	expect(t, prefetch(s, 8, `{}`), http.StatusNotFound, `{"message":"Not found."}`)

@@ -1,7 +1,8 @@
 // Package simulator is an in-memory fake of the Gcore CDN purge API, for
 // tests and demos. It answers POST /cdn/resources/{resource_id}/purge,
-// POST /cdn/resources/{resource_id}/prefetch, GET /cdn/purge_statuses and
-// GET /cdn/clients/me/limits as Gcore's API reference documents them: the
+// POST /cdn/resources/{resource_id}/prefetch, GET /cdn/resources/{resource_id},
+// GET /cdn/purge_statuses and GET /cdn/clients/me/limits as Gcore's API
+// reference documents them: the
 // same authentication, the same 400 bodies byte for byte (except that a body
 // which is not JSON gets one fixed parse error), and the same per-resource,
 // per-type sliding-window rate limits. Accepted purges enter a purge history
@@ -17,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -34,16 +36,21 @@ type Config struct {
 	APIKeys []string
 	// ForbiddenKeys authenticate but lack permission: every call answers 403.
 	ForbiddenKeys []string
-	// Resources are the CDN resource IDs that exist; nil means every positive
-	// ID exists.
-	Resources []int64
-	// Limits are the account's limits; a zero field takes the documented
-	// default (gcoreapi.DocumentedRate, MaxURLsPerRequest,
+	// Resources are the CDN resources that exist, by ID; nil means every
+	// positive ID exists, as an ordinary resource.
+	Resources map[int64]Resource
+	// Limits are the account's limits, rates in any of Django REST
+	// Framework's forms ("2/m", "2/minute", "100/day"); a zero field takes
+	// the documented default (gcoreapi.DocumentedRate, MaxURLsPerRequest,
 	// MaxPatternsPerRequest).
 	Limits gcoreapi.AccountLimits
-	// RetryAfter adds a Retry-After header (whole seconds, rounded up) to 429
-	// answers. The real API does not document one, so it is off by default.
-	RetryAfter bool
+	// WaitHint is how a 429 says how long to wait; by default it does not,
+	// as Gcore's API reference documents it.
+	WaitHint WaitHint
+	// ListPurgedItems answers an accepted purge with a JSON array of its URLs
+	// or patterns, as one of Gcore's portal guides says the API does; by
+	// default the 201 has no body, as the API reference documents it.
+	ListPurgedItems bool
 	// PurgeCompletion is how long an accepted purge stays "In progress" in
 	// the purge history before it takes PurgeOutcome.
 	PurgeCompletion time.Duration
@@ -60,6 +67,34 @@ type Config struct {
 	// header; nil means time.Now.
 	Now func() time.Time
 }
+
+// Resource is a CDN resource of the account.
+type Resource struct {
+	// Cname is its delivery domain; "" answers cdn<ID>.example.com.
+	Cname string
+	// NoPurgeByURLs plays a resource whose can_purge_by_urls is false (its
+	// ignore_vary_header option is off): purges by URL are refused.
+	NoPurgeByURLs bool
+}
+
+// WaitHint is a way a 429 may say how long to wait: the forms of Gcore's
+// guide and SDKs, and of Django REST Framework, which the API is built on.
+// The wait given is the true one, rounded up to the unit of the form.
+type WaitHint int
+
+const (
+	// NoWaitHint answers a bare 429, as Gcore's API reference documents it.
+	NoWaitHint WaitHint = iota
+	// RetryAfterSeconds sends "Retry-After: N", in whole seconds.
+	RetryAfterSeconds
+	// RetryAfterDate sends "Retry-After: <HTTP date>".
+	RetryAfterDate
+	// RetryAfterMs sends "Retry-After-Ms: N", in milliseconds.
+	RetryAfterMs
+	// ThrottledBody answers DRF's {"detail": "Request was throttled.
+	// Expected available in N seconds."}, without a header.
+	ThrottledBody
+)
 
 // Purge is a purge the simulator accepted (answered 201): an entry of its
 // purge history.
@@ -90,8 +125,9 @@ type Simulator struct {
 	now        func() time.Time
 	keys       map[string]bool
 	forbidden  map[string]bool
-	resources  map[int64]bool // nil: every positive ID exists
-	retryAfter bool
+	resources  map[int64]Resource // nil: every positive ID exists
+	waitHint   WaitHint
+	listPurged bool
 	spaced     bool
 
 	mu          sync.Mutex
@@ -150,7 +186,9 @@ func New(cfg Config) (*Simulator, error) {
 		now:        cfg.Now,
 		keys:       set(cfg.APIKeys),
 		forbidden:  set(cfg.ForbiddenKeys),
-		retryAfter: cfg.RetryAfter,
+		resources:  maps.Clone(cfg.Resources),
+		waitHint:   cfg.WaitHint,
+		listPurged: cfg.ListPurgedItems,
 		spaced:     cfg.SpacedCreated,
 		limits:     lim,
 		windows:    map[windowKey][]time.Time{},
@@ -160,12 +198,6 @@ func New(cfg Config) (*Simulator, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
-	}
-	if cfg.Resources != nil {
-		s.resources = map[int64]bool{}
-		for _, id := range cfg.Resources {
-			s.resources[id] = true
-		}
 	}
 	return s, nil
 }
@@ -383,11 +415,14 @@ func (s *Simulator) handle(r *http.Request, body []byte) answer {
 	case purgeStatusesPath:
 		return s.servePurgeStatuses(r)
 	}
-	if id, ok := purgeResourceID(r.URL.Path); ok {
+	if id, ok := resourceID(r.URL.Path, "/purge"); ok {
 		return s.servePurge(r, id, body)
 	}
 	if id, ok := resourceID(r.URL.Path, "/prefetch"); ok {
 		return s.servePrefetch(r, id, body)
+	}
+	if id, ok := resourceID(r.URL.Path, ""); ok {
+		return s.serveResource(r, id)
 	}
 	return notFound()
 }
@@ -397,14 +432,15 @@ func purgeResourceID(path string) (int64, bool) {
 	return resourceID(path, "/purge")
 }
 
-// resourceID reads {id} from /cdn/resources/{id}{action}. An ID that is not
-// a positive integer does not match the route at all, as on the API.
-func resourceID(path, action string) (int64, bool) {
+// resourceID reads {id} from /cdn/resources/{id} followed by suffix. An ID
+// that is not a positive integer does not match the route at all, as on the
+// API.
+func resourceID(path, suffix string) (int64, bool) {
 	rest, ok := strings.CutPrefix(path, "/cdn/resources/")
 	if !ok {
 		return 0, false
 	}
-	digits, ok := strings.CutSuffix(rest, action)
+	digits, ok := strings.CutSuffix(rest, suffix)
 	if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
 		return 0, false
 	}
@@ -412,12 +448,39 @@ func resourceID(path, action string) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
-func (s *Simulator) serveLimits(r *http.Request) answer {
-	if a, ok := s.authorize(r); !ok {
+// cname is the delivery domain of CDN resource id: configured, or
+// cdn<ID>.example.com.
+func (s *Simulator) cname(id int64) string {
+	res, _ := s.resource(id)
+	return cmp.Or(res.Cname, fmt.Sprintf("cdn%d.example.com", id))
+}
+
+// resource returns the CDN resource id, if the account has it.
+func (s *Simulator) resource(id int64) (Resource, bool) {
+	if s.resources == nil {
+		return Resource{}, true
+	}
+	res, ok := s.resources[id]
+	return res, ok
+}
+
+// serveResource answers GET /cdn/resources/{id} with the fields the provider
+// reads; the real answer has many more.
+func (s *Simulator) serveResource(r *http.Request, id int64) answer {
+	if a, ok := s.checkCall(r, http.MethodGet); !ok {
 		return a
 	}
-	if r.Method != http.MethodGet {
-		return methodNotAllowed(r.Method, http.MethodGet)
+	res, ok := s.resource(id)
+	if !ok {
+		return notFound()
+	}
+	canPurgeByURLs := !res.NoPurgeByURLs
+	return jsonAnswer(gcoreapi.CDNResource{ID: id, Cname: s.cname(id), Active: true, CanPurgeByURLs: &canPurgeByURLs})
+}
+
+func (s *Simulator) serveLimits(r *http.Request) answer {
+	if a, ok := s.checkCall(r, http.MethodGet); !ok {
+		return a
 	}
 	s.mu.Lock()
 	body, err := json.Marshal(s.limits.account)
@@ -432,7 +495,8 @@ func (s *Simulator) serveLimits(r *http.Request) answer {
 // resource, body, rate limit. The lock is held throughout so that two
 // concurrent purges cannot both take the last place in a window.
 func (s *Simulator) servePurge(r *http.Request, id int64, body []byte) answer {
-	if a, ok := s.checkResourcePost(r, id); !ok {
+	res, a, ok := s.checkResourcePost(r, id)
+	if !ok {
 		return a
 	}
 	s.mu.Lock()
@@ -441,27 +505,51 @@ func (s *Simulator) servePurge(r *http.Request, id int64, body []byte) answer {
 	if bad != nil {
 		return answer{status: http.StatusBadRequest, body: bad}
 	}
+	if p.Type == gcoreapi.PurgeByURL && res.NoPurgeByURLs {
+		// Gcore does not document how the API refuses a purge by URL on a
+		// resource whose can_purge_by_urls is false; this 400 in the form of
+		// its other field errors stands for it.
+		return answer{status: http.StatusBadRequest, body: fieldError("urls", "Purge by URL is not available for this CDN resource.")}
+	}
 	now := s.now()
 	if wait, ok := s.take(windowKey{id, p.Type}, now); !ok {
-		return s.tooManyRequests(wait)
+		return s.tooManyRequests(now, wait)
 	}
 	s.recordPurge(id, p, now)
-	return answer{status: http.StatusCreated}
+	if !s.listPurged {
+		return answer{status: http.StatusCreated}
+	}
+	quoted := make([]string, len(p.Items))
+	for i, item := range p.Items {
+		quoted[i] = jsonString(item)
+	}
+	return answer{status: http.StatusCreated, body: []byte("[" + strings.Join(quoted, ",") + "]")}
+}
+
+// checkCall checks what the API checks first on every route, in its order:
+// the key, its permission, then the method. It returns the answer to give
+// when one fails.
+func (s *Simulator) checkCall(r *http.Request, method string) (answer, bool) {
+	if a, ok := s.authorize(r); !ok {
+		return a, false
+	}
+	if r.Method != method {
+		return methodNotAllowed(r.Method, method), false
+	}
+	return answer{}, true
 }
 
 // checkResourcePost checks what comes before the body of a POST to a CDN
 // resource: authentication, permission, method, the resource's existence.
-func (s *Simulator) checkResourcePost(r *http.Request, id int64) (answer, bool) {
-	if a, ok := s.authorize(r); !ok {
-		return a, false
+func (s *Simulator) checkResourcePost(r *http.Request, id int64) (Resource, answer, bool) {
+	if a, ok := s.checkCall(r, http.MethodPost); !ok {
+		return Resource{}, a, false
 	}
-	if r.Method != http.MethodPost {
-		return methodNotAllowed(r.Method, http.MethodPost), false
+	res, ok := s.resource(id)
+	if !ok {
+		return Resource{}, notFound(), false
 	}
-	if s.resources != nil && !s.resources[id] {
-		return notFound(), false
-	}
-	return answer{}, true
+	return res, answer{}, true
 }
 
 // authorize checks "Authorization: APIKey <key>" (the scheme word in any
@@ -499,13 +587,34 @@ func (s *Simulator) take(key windowKey, now time.Time) (time.Duration, bool) {
 	return sorted[len(sorted)-rate.Requests].Add(rate.Window).Sub(now), false
 }
 
-// tooManyRequests is the API's 429: no body, and no Retry-After unless the
-// configuration asks for one.
-func (s *Simulator) tooManyRequests(wait time.Duration) answer {
+// tooManyRequests is the API's 429, answered at now to a purge that fits the
+// window after wait: bare unless the configuration asks for a wait hint.
+func (s *Simulator) tooManyRequests(now time.Time, wait time.Duration) answer {
 	a := answer{status: http.StatusTooManyRequests}
-	if s.retryAfter {
-		secs := (wait + time.Second - 1) / time.Second
-		a.header = http.Header{"Retry-After": {strconv.FormatInt(int64(max(secs, 1)), 10)}}
+	secs := max(roundUp(wait, time.Second), 1)
+	switch s.waitHint {
+	case RetryAfterSeconds:
+		a.header = http.Header{"Retry-After": {strconv.FormatInt(secs, 10)}}
+	case RetryAfterDate:
+		// A date has whole seconds: the next one at or after the wait.
+		at := now.Add(wait)
+		if truncated := at.Truncate(time.Second); !truncated.Equal(at) {
+			at = truncated.Add(time.Second)
+		}
+		a.header = http.Header{"Retry-After": {at.UTC().Format(http.TimeFormat)}}
+	case RetryAfterMs:
+		a.header = http.Header{"Retry-After-Ms": {strconv.FormatInt(max(roundUp(wait, time.Millisecond), 1), 10)}}
+	case ThrottledBody:
+		unit := "seconds"
+		if secs == 1 {
+			unit = "second"
+		}
+		a.body = []byte(fmt.Sprintf(`{"detail":"Request was throttled. Expected available in %d %s."}`, secs, unit))
 	}
 	return a
+}
+
+// roundUp is d in whole units, rounded up.
+func roundUp(d, unit time.Duration) int64 {
+	return int64((d + unit - 1) / unit)
 }

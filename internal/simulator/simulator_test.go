@@ -226,7 +226,7 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestChecksInTheAPIsOrder(t *testing.T) {
-	s, _ := newSim(t, Config{ForbiddenKeys: []string{"readonly"}, Resources: []int64{7}})
+	s, _ := newSim(t, Config{ForbiddenKeys: []string{"readonly"}, Resources: map[int64]Resource{7: {}}})
 	// Authentication before the resource and the body.
 	expect(t, call(s, http.MethodPost, purgePath(8), "", `nonsense`), 401,
 		`{"message":"Authentication credentials were not provided."}`)
@@ -242,7 +242,7 @@ func TestChecksInTheAPIsOrder(t *testing.T) {
 }
 
 func TestUnknownResourcesAndRoutes(t *testing.T) {
-	s, _ := newSim(t, Config{Resources: []int64{7}})
+	s, _ := newSim(t, Config{Resources: map[int64]Resource{7: {}}})
 	expect(t, purge(s, 8, `{"paths": []}`), 404, `{"message":"Not found."}`)
 	expect(t, purge(s, 7, `{"paths": []}`), 201, "")
 	// An ID that is not a positive integer matches no route: 404 even
@@ -272,9 +272,9 @@ func TestAcceptedPurgesAreRecorded(t *testing.T) {
 		expect(t, purge(s, int64(7+i), body), 201, "")
 	}
 	want := []Purge{
-		{ID: 1, ResourceID: 7, CName: "cdn7.example.test", Type: gcoreapi.PurgeByURL, Items: []string{"/a.jpg", "/b?v=1&w=2"}, At: t0},
-		{ID: 2, ResourceID: 8, CName: "cdn8.example.test", Type: gcoreapi.PurgeByPattern, Items: []string{"/img/*", "/css"}, At: t0.Add(time.Second)},
-		{ID: 3, ResourceID: 9, CName: "cdn9.example.test", Type: gcoreapi.PurgeAll, Items: []string{}, At: t0.Add(2 * time.Second)},
+		{ID: 1, ResourceID: 7, CName: "cdn7.example.com", Type: gcoreapi.PurgeByURL, Items: []string{"/a.jpg", "/b?v=1&w=2"}, At: t0},
+		{ID: 2, ResourceID: 8, CName: "cdn8.example.com", Type: gcoreapi.PurgeByPattern, Items: []string{"/img/*", "/css"}, At: t0.Add(time.Second)},
+		{ID: 3, ResourceID: 9, CName: "cdn9.example.com", Type: gcoreapi.PurgeAll, Items: []string{}, At: t0.Add(2 * time.Second)},
 	}
 	got := s.Purges()
 	if !reflect.DeepEqual(got, want) {
@@ -374,37 +374,126 @@ func TestCompressedRate(t *testing.T) {
 	expect(t, purge(s, 7, all), 201, "")
 }
 
-func TestRetryAfter(t *testing.T) {
-	s, c := newSim(t, Config{RetryAfter: true})
-	urls := `{"urls": ["/a"]}`
-	purge(s, 7, urls)
-	c.Set(t0.Add(10 * time.Second))
-	purge(s, 7, urls)
+// TestWaitHints: a 429 can say how long to wait in every form the API may
+// use, each giving the true wait rounded up to its unit; by default it says
+// nothing, as Gcore's API reference documents it.
+func TestWaitHints(t *testing.T) {
+	// At t0+10.5s the window of 2/m frees at t0+60s: 49.5s to wait.
 	for _, tc := range []struct {
-		at   time.Duration
-		want string
+		hint         WaitHint
+		header, body string
 	}{
-		{30 * time.Second, "30"},
-		{30*time.Second + 500*time.Millisecond, "30"}, // 29.5s, rounded up
-		{time.Minute - time.Nanosecond, "1"},
+		{NoWaitHint, "", ""},
+		{RetryAfterSeconds, "Retry-After: 50", ""},
+		{RetryAfterDate, "Retry-After: Fri, 02 Jan 2026 03:05:06 GMT", ""}, // t0 is 03:04:05.000000006
+		{RetryAfterMs, "Retry-After-Ms: 49500", ""},
+		{ThrottledBody, "", `{"detail":"Request was throttled. Expected available in 50 seconds."}`},
 	} {
-		c.Set(t0.Add(tc.at))
+		s, c := newSim(t, Config{WaitHint: tc.hint})
+		urls := `{"urls": ["/a"]}`
+		purge(s, 7, urls)
+		purge(s, 7, urls)
+		c.Set(t0.Add(10*time.Second + 500*time.Millisecond))
 		w := purge(s, 7, urls)
-		expect(t, w, 429, "")
-		if got := w.Header().Get("Retry-After"); got != tc.want {
-			t.Errorf("at t0+%v: Retry-After %q, want %q", tc.at, got, tc.want)
+		expect(t, w, 429, tc.body)
+		var header []string
+		for _, name := range []string{"Retry-After", "Retry-After-Ms"} {
+			if v := w.Header().Get(name); v != "" {
+				header = append(header, name+": "+v)
+			}
+		}
+		if got := strings.Join(header, ", "); got != tc.header {
+			t.Errorf("hint %d: headers %q, want %q", tc.hint, got, tc.header)
 		}
 	}
-	if got := s.RateLimited(); got != 3 {
+	// DRF writes "second" for one.
+	s, c := newSim(t, Config{WaitHint: ThrottledBody, Limits: gcoreapi.AccountLimits{PurgeRequestLimit: "1/s"}})
+	purge(s, 7, `{"paths": []}`)
+	c.Set(t0.Add(300 * time.Millisecond))
+	expect(t, purge(s, 7, `{"paths": []}`), 429, `{"detail":"Request was throttled. Expected available in 1 second."}`)
+	if got := s.RateLimited(); got != 1 {
 		t.Errorf("RateLimited() = %d", got)
 	}
+}
 
-	quiet, _ := newSim(t, Config{})
-	purge(quiet, 7, urls)
-	purge(quiet, 7, urls)
-	w := purge(quiet, 7, urls)
-	if w.Code != 429 || w.Header().Get("Retry-After") != "" {
-		t.Errorf("default: got %d with Retry-After %q, want 429 without", w.Code, w.Header().Get("Retry-After"))
+// TestLimitsInEveryDRFForm: the account's rates may be written in any of
+// Django REST Framework's forms; the simulator answers them as written and
+// enforces them.
+func TestLimitsInEveryDRFForm(t *testing.T) {
+	for _, form := range []string{"2/s", "2/m", "2/min", "2/minute", "1/h", "1/hour", "100/d", "100/day"} {
+		if _, err := New(Config{Limits: gcoreapi.AccountLimits{PurgeRequestLimit: form, PurgeByURLsRequestLimit: form}}); err != nil {
+			t.Errorf("New refused %q: %v", form, err)
+		}
+	}
+	s, c := newSim(t, Config{Limits: gcoreapi.AccountLimits{PurgeRequestLimit: "1/day"}})
+	expect(t, call(s, http.MethodGet, limitsPath, "APIKey "+key, ""), 200,
+		`{"purge_request_limit":"1/day","purge_by_urls_request_limit":"2/m","purge_max_urls_limit":100,`+
+			`"purge_pattern_limit":10,"prefetch_request_limit":"1/m","prefetch_pattern_limit":100}`)
+	expect(t, purge(s, 7, `{"paths": []}`), 201, "")
+	c.Set(t0.Add(24*time.Hour - time.Nanosecond))
+	expect(t, purge(s, 7, `{"paths": []}`), 429, "")
+	c.Set(t0.Add(24 * time.Hour))
+	expect(t, purge(s, 7, `{"paths": []}`), 201, "")
+}
+
+// TestListPurgedItems: an accepted purge may answer the JSON array of what
+// it purged.
+func TestListPurgedItems(t *testing.T) {
+	s, _ := newSim(t, Config{ListPurgedItems: true})
+	w := purge(s, 7, `{"urls": ["/a.js", "/b?v=1&w=2"]}`)
+	expect(t, w, 201, `["/a.js","/b?v=1&w=2"]`)
+	if got := w.Header().Get("Content-Type"); got != "application/json" {
+		t.Errorf("Content-Type = %q", got)
+	}
+	expect(t, purge(s, 7, `{"paths": []}`), 201, `[]`)
+}
+
+// TestResourceEndpoint: GET /cdn/resources/{id} answers the configured CDN
+// resources, 404 for others, and any positive ID when none is configured;
+// it is authenticated like a purge and listed among the requests.
+func TestResourceEndpoint(t *testing.T) {
+	s, _ := newSim(t, Config{ForbiddenKeys: []string{"readonly"}, Resources: map[int64]Resource{
+		7: {Cname: "static.example.org"}, 8: {NoPurgeByURLs: true},
+	}})
+	get := func(id int64, auth string) *httptest.ResponseRecorder {
+		return call(s, http.MethodGet, "/cdn/resources/"+strconv.FormatInt(id, 10), auth, "")
+	}
+	expect(t, get(7, "APIKey "+key), 200, `{"id":7,"cname":"static.example.org","active":true,"can_purge_by_urls":true}`)
+	expect(t, get(8, "APIKey "+key), 200, `{"id":8,"cname":"cdn8.example.com","active":true,"can_purge_by_urls":false}`)
+	expect(t, get(9, "APIKey "+key), 404, `{"message":"Not found."}`)
+	expect(t, get(7, ""), 401, `{"message":"Authentication credentials were not provided."}`)
+	expect(t, get(7, "APIKey wrong"), 401, `{"message":"Invalid authentication credentials."}`)
+	expect(t, get(7, "APIKey readonly"), 403, `{"message":"You do not have permission to perform this action."}`)
+	expect(t, call(s, http.MethodDelete, "/cdn/resources/7", "APIKey "+key, ""), 405, `{"message":"Method \"DELETE\" not allowed."}`)
+	expect(t, purge(s, 9, `{"paths": []}`), 404, `{"message":"Not found."}`)
+
+	var got []string
+	for _, r := range s.Requests() {
+		got = append(got, fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status))
+	}
+	want := []string{"GET /cdn/resources/7 200", "GET /cdn/resources/8 200", "GET /cdn/resources/9 404", "GET /cdn/resources/7 401",
+		"GET /cdn/resources/7 401", "GET /cdn/resources/7 403", "DELETE /cdn/resources/7 405", "POST /cdn/resources/9/purge 404"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("requests = %q, want %q", got, want)
+	}
+
+	open, _ := newSim(t, Config{})
+	expect(t, call(open, http.MethodGet, "/cdn/resources/123456789", "APIKey "+key, ""), 200,
+		`{"id":123456789,"cname":"cdn123456789.example.com","active":true,"can_purge_by_urls":true}`)
+}
+
+// TestPurgeByURLRefusedWithoutTheCapability: a CDN resource whose
+// can_purge_by_urls is false refuses purges by URL, and takes no place in
+// its window for them; purges by pattern and of everything still work.
+func TestPurgeByURLRefusedWithoutTheCapability(t *testing.T) {
+	s, _ := newSim(t, Config{Resources: map[int64]Resource{7: {NoPurgeByURLs: true}}})
+	for range 3 {
+		expect(t, purge(s, 7, `{"urls": ["/a.js"]}`), 400, `{"errors":{"urls":["Purge by URL is not available for this CDN resource."]}}`)
+	}
+	expect(t, purge(s, 7, `{"paths": ["/img/*"]}`), 201, "")
+	expect(t, purge(s, 7, `{"paths": []}`), 201, "")
+	if got := len(s.Purges()); got != 2 {
+		t.Errorf("%d purges accepted, want 2", got)
 	}
 }
 
@@ -425,8 +514,8 @@ func TestLimitsEndpoint(t *testing.T) {
 	expect(t, purge(s, 7, `{"urls": ["/a", "/b", "/c", "/d"]}`), 400,
 		`{"errors":{"urls":["Ensure this field has no more than 3 elements."]}}`)
 
-	if err := s.SetLimits(gcoreapi.AccountLimits{PurgeRequestLimit: "1/d"}); err == nil {
-		t.Error("SetLimits accepted 1/d")
+	if err := s.SetLimits(gcoreapi.AccountLimits{PurgeRequestLimit: "1/w"}); err == nil {
+		t.Error("SetLimits accepted 1/w")
 	}
 	if _, err := New(Config{Limits: gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "two/m"}}); err == nil {
 		t.Error("New accepted two/m")
@@ -569,7 +658,8 @@ func TestStartListensOnLoopback(t *testing.T) {
 
 func TestEndToEndWithClient(t *testing.T) {
 	c := newClock()
-	srv, api := start(t, Config{ForbiddenKeys: []string{"readonly"}, Resources: []int64{7}, Now: c.Now})
+	srv, api := start(t, Config{ForbiddenKeys: []string{"readonly"}, Now: c.Now,
+		Resources: map[int64]Resource{7: {Cname: "static.example.org"}, 9: {NoPurgeByURLs: true}}})
 	ctx := t.Context()
 
 	if err := api.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); err != nil {
@@ -579,8 +669,8 @@ func TestEndToEndWithClient(t *testing.T) {
 		t.Fatalf("purge by URL: %v", err)
 	}
 	want := []Purge{
-		{ID: 1, ResourceID: 7, CName: "cdn7.example.test", Type: gcoreapi.PurgeAll, Items: []string{}, At: t0},
-		{ID: 2, ResourceID: 7, CName: "cdn7.example.test", Type: gcoreapi.PurgeByURL, Items: []string{"/a", "/b?x=1"}, At: t0},
+		{ID: 1, ResourceID: 7, CName: "static.example.org", Type: gcoreapi.PurgeAll, Items: []string{}, At: t0},
+		{ID: 2, ResourceID: 7, CName: "static.example.org", Type: gcoreapi.PurgeByURL, Items: []string{"/a", "/b?x=1"}, At: t0},
 	}
 	if got := srv.Purges(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Purges() = %+v", got)
@@ -598,6 +688,23 @@ func TestEndToEndWithClient(t *testing.T) {
 	if err := api.Purge(ctx, 8, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); !errors.Is(err, gcoreapi.ErrNotFound) {
 		t.Errorf("unknown resource: %v", err)
 	}
+	if _, err := api.CDNResource(ctx, 8); !errors.Is(err, gcoreapi.ErrNotFound) {
+		t.Errorf("reading an unknown resource: %v", err)
+	}
+	if res, err := api.CDNResource(ctx, 7); err != nil || res.ID != 7 || res.Cname != "static.example.org" || !res.Active ||
+		res.CanPurgeByURLs == nil || !*res.CanPurgeByURLs {
+		t.Errorf("CDNResource(7) = %+v, %v", res, err)
+	}
+	if res, err := api.CDNResource(ctx, 9); err != nil || res.CanPurgeByURLs == nil || *res.CanPurgeByURLs {
+		t.Errorf("CDNResource(9) = %+v, %v, want can_purge_by_urls false", res, err)
+	}
+	err = api.Purge(ctx, 9, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a"}})
+	if !errors.Is(err, gcoreapi.ErrBadRequest) || !strings.Contains(err.Error(), "Purge by URL is not available for this CDN resource.") {
+		t.Errorf("purge by URL without the capability: %v", err)
+	}
+	if _, err := client(t, srv, "wrong").CDNResource(ctx, 7); !errors.Is(err, gcoreapi.ErrUnauthorized) {
+		t.Errorf("reading a resource with a wrong key: %v", err)
+	}
 	if err := client(t, srv, "wrong").Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); !errors.Is(err, gcoreapi.ErrUnauthorized) {
 		t.Errorf("wrong key: %v", err)
 	}
@@ -613,6 +720,30 @@ func TestEndToEndWithClient(t *testing.T) {
 	}
 }
 
+// TestEndToEndWaitHints: the client reads the wait of the simulator's 429 in
+// every form it can give.
+func TestEndToEndWaitHints(t *testing.T) {
+	// A date has whole seconds: the first one at or after t0+1m.
+	dateWait := t0.Add(time.Minute).Truncate(time.Second).Add(time.Second).Sub(t0)
+	for hint, want := range map[WaitHint]time.Duration{
+		NoWaitHint: 0, RetryAfterSeconds: time.Minute, RetryAfterMs: time.Minute, ThrottledBody: time.Minute, RetryAfterDate: dateWait,
+	} {
+		c := newClock()
+		_, api := start(t, Config{WaitHint: hint, Now: c.Now})
+		ctx := t.Context()
+		if err := api.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); err != nil {
+			t.Fatal(err)
+		}
+		var apiErr *gcoreapi.Error
+		if err := api.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); !errors.As(err, &apiErr) {
+			t.Fatalf("hint %d: %v, want a 429", hint, err)
+		}
+		if d, source, ok := apiErr.RetryAfter(t0); d != want || ok != (want > 0) {
+			t.Errorf("hint %d: RetryAfter() = %v (%s), %v; want %v", hint, d, source, ok, want)
+		}
+	}
+}
+
 func TestEndToEndFaults(t *testing.T) {
 	srv, api := start(t, Config{})
 	ctx := t.Context()
@@ -623,7 +754,7 @@ func TestEndToEndFaults(t *testing.T) {
 	if !errors.As(err, &apiErr) || !errors.Is(err, gcoreapi.ErrRateLimited) {
 		t.Fatalf("faulted 429: %v", err)
 	}
-	if d, ok := apiErr.RetryAfter(time.Now()); !ok || d != 7*time.Second {
+	if d, _, ok := apiErr.RetryAfter(time.Now()); !ok || d != 7*time.Second {
 		t.Errorf("RetryAfter() = %v, %v", d, ok)
 	}
 

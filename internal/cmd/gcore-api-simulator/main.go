@@ -65,9 +65,11 @@ func run(args []string, out io.Writer) error {
 
 	cfg := simulator.Config{
 		Limits:          gcoreapi.AccountLimits{PurgeRequestLimit: *purgeLimit, PurgeByURLsRequestLimit: *urlsLimit},
-		RetryAfter:      *retryAfter,
 		PurgeCompletion: *completion,
 		PurgeOutcome:    gcoreapi.PurgeStatus(*outcome),
+	}
+	if *retryAfter {
+		cfg.WaitHint = simulator.RetryAfterSeconds
 	}
 	if *compressed {
 		cfg.Limits = simulator.CompressedLimits
