@@ -85,10 +85,17 @@ func (a *cdnPurgeAction) Configure(_ context.Context, req action.ConfigureReques
 	a.data = data
 }
 
-// ModifyPlan fails a plan that would invoke the action without an API key.
-func (a *cdnPurgeAction) ModifyPlan(_ context.Context, _ action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
-	if a.data != nil {
-		resp.Diagnostics.Append(a.data.requireAPIKey()...)
+// ModifyPlan fails a plan that would invoke the action without an API key,
+// or that the API would refuse (checkPurge).
+func (a *cdnPurgeAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
+	if a.data == nil {
+		return
+	}
+	resp.Diagnostics.Append(a.data.requireAPIKey()...)
+	var args cdnPurgeActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &args)...)
+	if !resp.Diagnostics.HasError() && !args.ResourceID.IsUnknown() && !args.ResourceID.IsNull() {
+		resp.Diagnostics.Append(a.data.checkPurge(ctx, args.ResourceID.ValueInt64(), args.byURL())...)
 	}
 }
 

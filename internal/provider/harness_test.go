@@ -91,6 +91,7 @@ type harness struct {
 	mu         sync.Mutex
 	sent       []sentRequest
 	factories  map[string]func() (tfprotov6.ProviderServer, error)
+	transport  *capturingTransport
 	// provider returns a new instance of the provider under test, with the
 	// harness's HTTP client and scheduler options.
 	provider func() *gcoreProvider
@@ -163,7 +164,8 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if h.mode != live {
 		next = h.newRecorder(realResourceID)
 	}
-	client := &http.Client{Transport: &capturingTransport{next: next, h: h}}
+	h.transport = &capturingTransport{next: next, h: h}
+	client := &http.Client{Transport: h.transport}
 	h.provider = func() *gcoreProvider {
 		return &gcoreProvider{version: "test", httpClient: client, schedulerOptions: cfg.scheduler}
 	}
@@ -293,6 +295,13 @@ func jsonEqual(a, b []byte) bool {
 		return bytes.Equal(a, b)
 	}
 	return reflect.DeepEqual(va, vb)
+}
+
+// useTransport sends the provider's requests, still captured, through rt
+// instead: for failures of the transport itself. Call it before the test's
+// first command.
+func (h *harness) useTransport(rt http.RoundTripper) {
+	h.transport.next = rt
 }
 
 // capturingTransport notes every request the provider sends, as sent (with

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -58,8 +59,9 @@ func New(version string) func() provider.Provider {
 }
 
 type providerModel struct {
-	APIKey  types.String `tfsdk:"api_key"`
-	BaseURL types.String `tfsdk:"base_url"`
+	APIKey     types.String `tfsdk:"api_key"`
+	BaseURL    types.String `tfsdk:"base_url"`
+	PlanChecks types.Bool   `tfsdk:"plan_checks"`
 }
 
 func (p *gcoreProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -83,6 +85,13 @@ func (p *gcoreProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Optional:   true,
 				Validators: []validator.String{absoluteHTTPURL()},
 			},
+			"plan_checks": schema.BoolAttribute{
+				MarkdownDescription: "Whether a plan that purges reads the CDN resource from the API (once per CDN resource, " +
+					"at most 5 seconds), so that an unknown `resource_id`, a revoked key or an unreachable `base_url` fails the " +
+					"plan instead of the apply. Falls back to the `" + envPlanChecks + "` environment variable, then `true`; " +
+					"set `false` for plans that must run offline.",
+				Optional: true,
+			},
 		},
 	}
 }
@@ -101,6 +110,11 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 
 	baseURL := settingWithFallback(config.BaseURL, envBaseURL, gcoreapi.DefaultBaseURL)
 	apiKey := settingWithFallback(config.APIKey, envAPIKey, "")
+	planChecks, err := planChecksSetting(config.PlanChecks)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("plan_checks"), "Invalid "+envPlanChecks, err.Error())
+		return
+	}
 
 	client, err := gcoreapi.New(gcoreapi.Config{
 		BaseURL:    baseURL,
@@ -118,7 +132,10 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	// view of the rate limits, and purges waiting together share requests.
 	opts := p.schedulerOptions
 	opts.Log = logInfo
-	data := &providerData{apiKey: apiKey, scheduler: scheduler.New(client, opts)}
+	data := &providerData{
+		apiKey: apiKey, scheduler: scheduler.New(client, opts),
+		planChecks: planChecks, cdnResources: newCDNResources(client.CDNResource),
+	}
 	tflog.Info(data.mask(ctx), "configured the Gcore API client", map[string]any{"base_url": baseURL, "api_key_set": apiKey != ""})
 	resp.ResourceData = data
 	resp.ActionData = data
@@ -136,11 +153,31 @@ func settingWithFallback(attr types.String, env, def string) string {
 	return def
 }
 
+// planChecksSetting is plan_checks when set, else GCORE_PLAN_CHECKS when
+// set, else true.
+func planChecksSetting(attr types.Bool) (bool, error) {
+	if !attr.IsNull() {
+		return attr.ValueBool(), nil
+	}
+	env := os.Getenv(envPlanChecks)
+	if env == "" {
+		return true, nil
+	}
+	on, err := strconv.ParseBool(env)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q is not a boolean: set it to true or false, or unset it", envPlanChecks, env)
+	}
+	return on, nil
+}
+
 // providerData is what Configure hands to the resources and actions: the purge
-// scheduler and the key, so that the key can be masked in every log line.
+// scheduler, the plan-time checks and the key, so that the key can be masked
+// in every log line.
 type providerData struct {
-	apiKey    string
-	scheduler *scheduler.Scheduler
+	apiKey       string
+	scheduler    *scheduler.Scheduler
+	planChecks   bool
+	cdnResources *cdnResources
 }
 
 // configuredData is what the provider's Configure handed to a resource or an

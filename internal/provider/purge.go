@@ -71,9 +71,28 @@ func (d *providerData) sendPurge(ctx context.Context, config tfsdk.Config, args 
 	resourceID := args.ResourceID.ValueInt64()
 	result, err := d.queuePurge(ctx, resourceID, purge, timeout, progress)
 	if err != nil {
-		diags.Append(purgeErrorDiagnostics(err, resourceID, nothingRecorded)...)
+		afterwards := nothingRecorded
+		if purge.Type == gcoreapi.PurgeByURL {
+			afterwards = joinParagraphs(d.explainURLRefusal(ctx, resourceID, err), afterwards)
+		}
+		diags.Append(purgeErrorDiagnostics(err, resourceID, afterwards)...)
 	}
 	return result, diags
+}
+
+// joinParagraphs joins the non-empty paragraphs of a diagnostic's detail.
+func joinParagraphs(paragraphs ...string) string {
+	return strings.Join(slices.DeleteFunc(paragraphs, func(p string) bool { return p == "" }), "\n\n")
+}
+
+// byURL is the attribute to warn on when the CDN resource cannot
+// purge by URL: urls, when the purge is by URL.
+func (m purgeArguments) byURL() *path.Path {
+	if m.URLs.IsNull() {
+		return nil
+	}
+	urls := path.Root("urls")
+	return &urls
 }
 
 // nothingRecorded is what follows a failed purge of which nothing is kept.

@@ -119,14 +119,21 @@ func (r *cdnPurgeResource) Configure(_ context.Context, req resource.ConfigureRe
 	r.data = data
 }
 
-// ModifyPlan fails a plan that would purge without an API key, so that the
-// user learns it before apply; a plan that purges nothing needs no key.
-func (r *cdnPurgeResource) ModifyPlan(_ context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+// ModifyPlan fails a plan that would purge without an API key, or that the
+// API would refuse (checkPurge), so that the user learns it before apply; a
+// plan that purges nothing needs no key and reads nothing.
+func (r *cdnPurgeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if r.data == nil || req.Plan.Raw.IsNull() {
 		return
 	}
-	if req.State.Raw.IsNull() || len(resp.RequiresReplace) > 0 {
-		resp.Diagnostics.Append(r.data.requireAPIKey()...)
+	if !req.State.Raw.IsNull() && len(resp.RequiresReplace) == 0 {
+		return // an update only of timeouts: nothing is sent
+	}
+	resp.Diagnostics.Append(r.data.requireAPIKey()...)
+	var plan cdnPurgeModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if !resp.Diagnostics.HasError() && !plan.ResourceID.IsUnknown() {
+		resp.Diagnostics.Append(r.data.checkPurge(ctx, plan.ResourceID.ValueInt64(), plan.byURL())...)
 	}
 }
 

@@ -202,6 +202,9 @@ func (r *cdnPurgeChangedFilesResource) ModifyPlan(ctx context.Context, req resou
 		if r.data != nil {
 			resp.Diagnostics.Append(r.data.requireAPIKey()...)
 			resp.Diagnostics.Append(r.checkTime(ctx, plan, prior == nil, purge)...)
+			if !plan.ResourceID.IsUnknown() {
+				resp.Diagnostics.Append(r.data.checkPurge(ctx, plan.ResourceID.ValueInt64(), plan.byURL(purge))...)
+			}
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -236,7 +239,7 @@ func (r *cdnPurgeChangedFilesResource) Create(ctx context.Context, req resource.
 		// Terraform replaces a failed create with a new object, so what the
 		// API accepted cannot be kept: nothing goes to state.
 		resp.Diagnostics.Append(purgeErrorDiagnostics(out.err, plan.ResourceID.ValueInt64(),
-			"Nothing was written to state: the next apply purges every file again.")...)
+			joinParagraphs(out.why, "Nothing was written to state: the next apply purges every file again."))...)
 		return
 	}
 	plan.ID = types.StringValue(rand.Text())
@@ -284,10 +287,12 @@ func (r *cdnPurgeChangedFilesResource) Delete(ctx context.Context, _ resource.De
 
 // applied is what an apply sent and how the API took it.
 type applied struct {
-	purge  filediff.Purge
-	all    bool // sent as one purge of everything
+	purge filediff.Purge
+	all   bool // sent as one purge of everything
+	// why explains a refusal, when the API's answer does not.
 	result scheduler.Result
 	err    error // the scheduler's, with result partial
+	why    string
 }
 
 // apply checks the files again, now that all are known, then sends the purge
@@ -316,6 +321,9 @@ func (r *cdnPurgeChangedFilesResource) apply(ctx context.Context, planned tfsdk.
 		request = gcoreapi.Purge{Type: gcoreapi.PurgeAll}
 	}
 	out.result, out.err = r.data.queuePurge(ctx, plan.ResourceID.ValueInt64(), request, timeout, nil)
+	if out.err != nil && !out.all {
+		out.why = r.data.explainURLRefusal(ctx, plan.ResourceID.ValueInt64(), out.err)
+	}
 	if out.err == nil && out.all {
 		out.result.Accepted = purge.URLs
 	}
@@ -360,6 +368,16 @@ func (m cdnPurgeChangedFilesModel) purge(ctx context.Context, prior *cdnPurgeCha
 	old, _, priorDiags := prior.files(ctx)
 	diags.Append(priorDiags...)
 	return filediff.Changes(old, files, m.options()), true, diags
+}
+
+// byURL is the attribute to warn on when the CDN resource cannot purge by
+// URL: files, unless purge_all_above turns the purge into one of everything.
+func (m cdnPurgeChangedFilesModel) byURL(purge filediff.Purge) *path.Path {
+	if m.purgesAll(purge) {
+		return nil
+	}
+	files := path.Root("files")
+	return &files
 }
 
 // purgesAll reports whether purge_all_above turns purge into one purge of
@@ -422,7 +440,7 @@ func (m *cdnPurgeChangedFilesModel) recordPartialPurge(ctx context.Context, prio
 	if refused := refusedFiles(out.purge, out.err); len(refused) > 0 {
 		afterwards += "\n\nThe API refused the URLs of these files: " + strings.Join(refused, ", ") + "."
 	}
-	diags.Append(purgeErrorDiagnostics(out.err, m.ResourceID.ValueInt64(), afterwards)...)
+	diags.Append(purgeErrorDiagnostics(out.err, m.ResourceID.ValueInt64(), joinParagraphs(out.why, afterwards))...)
 	return diags
 }
 
@@ -452,10 +470,6 @@ func pluralURLs(n int) string {
 	}
 	return fmt.Sprintf("%d URLs", n)
 }
-
-// planReadTimeout bounds what a plan waits for the API, so that a plan never
-// hangs on an unreachable API.
-const planReadTimeout = 5 * time.Second
 
 // checkTime refuses a first purge that cannot finish within timeouts.create
 // at the limits in force, and warns of an update that cannot: a create

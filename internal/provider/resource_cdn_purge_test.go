@@ -529,8 +529,15 @@ func (f planCheckFunc) CheckPlan(_ context.Context, req plancheck.CheckPlanReque
 // process. `make bench` times whole plans through the CLI; this tells how much
 // of that is the provider's own work rather than Terraform's and its RPCs.
 func BenchmarkPlanPurge(b *testing.B) {
+	// The plan reads the CDN resource once per provider instance, from the
+	// simulator; every later plan finds it read.
+	sim, err := simulator.Start(simulator.Config{APIKeys: []string{simulatorKey}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { sim.Close() })
 	b.Setenv("GCORE_API_KEY", simulatorKey)
-	b.Setenv("GCORE_BASE_URL", "http://gcore-api.invalid") // planning sends nothing
+	b.Setenv("GCORE_BASE_URL", sim.URL)
 	c := newProtocolClient(b, providerserver.NewProtocol6WithError(&gcoreProvider{version: "bench"}))
 	args := map[string]tftypes.Value{
 		"resource_id": number(testResourceID),

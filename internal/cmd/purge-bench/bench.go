@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
@@ -142,7 +143,7 @@ func (b *bench) planFresh(config string) (time.Duration, error) {
 
 // traffic is what the simulator received since its last reset.
 type traffic struct {
-	purgeRequests, rateLimited, limitReads int
+	purgeRequests, rateLimited, limitReads, resourceReads int
 	// purged holds every item accepted, per CDN resource and purge type.
 	purged map[string]bool
 }
@@ -150,10 +151,13 @@ type traffic struct {
 func (b *bench) traffic() traffic {
 	t := traffic{rateLimited: b.sim.RateLimited(), purged: map[string]bool{}}
 	for _, r := range b.sim.Requests() {
-		if r.Method == "GET" {
-			t.limitReads++
-		} else {
+		switch {
+		case strings.HasSuffix(r.Path, "/purge"):
 			t.purgeRequests++
+		case strings.HasPrefix(r.Path, "/cdn/resources/"):
+			t.resourceReads++
+		default:
+			t.limitReads++
 		}
 	}
 	for _, p := range b.sim.Purges() {

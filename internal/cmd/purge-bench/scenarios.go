@@ -261,13 +261,14 @@ func (b *bench) planBenchmark(runs, n int) bool {
 		}
 		peak = max(peak, mib)
 	}
-	requests := len(b.sim.Requests())
+	t := b.traffic()
 	base, wall := median(baseline), median(purge)
 	row("plan", "wall time (median of "+fmt.Sprint(runs)+")", "ratio")
 	row("---", "---", "---")
 	row(fmt.Sprintf("terraform_data ×%d", n), seconds(base), "1.00")
 	row(fmt.Sprintf("gcore_cdn_purge ×%d", n), seconds(wall), fmt.Sprintf("%.2f", float64(wall)/float64(base)))
 	fmt.Printf("\nProvider peak memory (largest resident set of its processes during a plan): %.1f MiB. "+
-		"Requests sent to the API by the plans: %d.\n", peak, requests)
-	return requests == 0
+		"Requests sent to the API by the %d plans: %d reads of the CDN resource (plan_checks: one per plan, "+
+		"whatever the number of purges), %d purges.\n", peak, runs, t.resourceReads, t.purgeRequests)
+	return t.resourceReads == runs && t.purgeRequests == 0
 }
