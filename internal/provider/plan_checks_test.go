@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -40,8 +39,8 @@ func (h *harness) planCLI(config string) *terraformCLI {
 // resourceReads counts the GET /cdn/resources/{id} the simulator received.
 func (h *harness) resourceReads() int {
 	n := 0
-	for _, call := range h.simCalls(0) {
-		if regexp.MustCompile(`^GET /cdn/resources/\d+ `).MatchString(call) {
+	for _, r := range h.sim.Requests() {
+		if isResourceRead(r) {
 			n++
 		}
 	}
