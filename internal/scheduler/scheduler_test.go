@@ -89,7 +89,8 @@ func TestSingleJobWaitsForTheGatherWindow(t *testing.T) {
 		t.Fatalf("call = %+v", c)
 	}
 	assertItems(t, c, []string{"/a", "/b"})
-	want := Result{Requests: 1, Accepted: []string{"/a", "/b"}, Waited: gather, AcceptedAt: t0.Add(gather)}
+	sent := SentRequest{Number: 1, ResourceID: 7, Type: byURL, Items: []string{"/a", "/b"}, AcceptedAt: t0.Add(gather)}
+	want := Result{Requests: []SentRequest{sent}, Accepted: []string{"/a", "/b"}, Waited: gather, AcceptedAt: t0.Add(gather)}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("result = %+v, want %+v", res, want)
 	}
@@ -106,7 +107,7 @@ func TestJobsStartedTogetherShareOneRequestWithoutDuplicates(t *testing.T) {
 
 	assertCallTimes(t, h, gather)
 	assertItems(t, h.api.recorded()[0], []string{"/a", "/b", "/c"})
-	if ra.Merged != 1 || rb.Merged != 1 || ra.Requests != 1 || rb.Requests != 1 {
+	if ra.Merged != 1 || rb.Merged != 1 || len(ra.Requests) != 1 || len(rb.Requests) != 1 {
 		t.Fatalf("results = %+v, %+v", ra, rb)
 	}
 	assertProgress(t, h, "b", "merged with 1 other purge into request #1", "sent request #1 (3 URLs)", "accepted")
@@ -126,7 +127,7 @@ func TestRequestsSplitAtTheURLCapInArrivalOrder(t *testing.T) {
 	calls := h.api.recorded()
 	assertItems(t, calls[0], urls("a", 100))
 	assertItems(t, calls[1], append(urls("a", 150)[100:], urls("b", 29)...))
-	if ra.Requests != 2 || rb.Requests != 1 || ra.Merged != 1 || rb.Merged != 1 {
+	if len(ra.Requests) != 2 || len(rb.Requests) != 1 || ra.Merged != 1 || rb.Merged != 1 {
 		t.Fatalf("results = %+v, %+v", ra, rb)
 	}
 }
@@ -142,7 +143,7 @@ func TestFirstComeFirstServed(t *testing.T) {
 	calls := h.api.recorded()
 	assertItems(t, calls[0], append(urls("a", 60), urls("b", 40)...))
 	assertItems(t, calls[1], append(urls("b", 60)[40:], urls("c", 60)...))
-	if ra.Requests != 1 || rb.Requests != 2 || rc.Requests != 1 || rb.Merged != 2 {
+	if len(ra.Requests) != 1 || len(rb.Requests) != 2 || len(rc.Requests) != 1 || rb.Merged != 2 {
 		t.Fatalf("results = %+v, %+v, %+v", ra, rb, rc)
 	}
 }
@@ -166,7 +167,7 @@ func TestPatternsSplitAtTenAndWaitForTheWindow(t *testing.T) {
 			t.Fatalf("request %d carried %d patterns, want %d", i+1, len(calls[i].purge.Items), n)
 		}
 	}
-	if res.Requests != 3 || res.Waited != gather+2*minuteSpan {
+	if len(res.Requests) != 3 || res.Waited != gather+2*minuteSpan {
 		t.Fatalf("result = %+v", res)
 	}
 	assertProgress(t, h, "a",
@@ -314,7 +315,7 @@ func TestPurgeAllSettlesTheJobsWaitingForItsResource(t *testing.T) {
 	if !ru.SettledByPurgeAll || !rp.SettledByPurgeAll || ra.SettledByPurgeAll {
 		t.Fatalf("settled flags: all %v, url %v, pattern %v", ra.SettledByPurgeAll, ru.SettledByPurgeAll, rp.SettledByPurgeAll)
 	}
-	if ru.Requests != 1 || ru.Merged != 2 || ra.Merged != 2 || ru.AcceptedAt != t0.Add(time.Second+gather) {
+	if len(ru.Requests) != 1 || ru.Merged != 2 || ra.Merged != 2 || ru.AcceptedAt != t0.Add(time.Second+gather) {
 		t.Fatalf("results: all %+v, url %+v", ra, ru)
 	}
 	assertProgress(t, h, "u", "waiting for rate-limit room until 12:01:00 UTC (limit 2/m)",
@@ -427,7 +428,7 @@ func TestRateLimitedRequestWaitsAndRetries(t *testing.T) {
 			res := a.succeed(t)
 
 			assertCallTimes(t, h, gather, tc.retryAt)
-			if res.Requests != 1 || res.AcceptedAt != t0.Add(tc.retryAt) {
+			if len(res.Requests) != 1 || res.AcceptedAt != t0.Add(tc.retryAt) {
 				t.Fatalf("result = %+v", res)
 			}
 			until := t0.Add(tc.retryAt).Format("15:04:05 MST")
@@ -812,8 +813,8 @@ func TestInvalidJobsAreRefused(t *testing.T) {
 		job  Job
 		want string
 	}{
-		{Job{ResourceID: 1, Type: byURL}, "purge by URL of CDN resource 1: no items to purge"},
-		{Job{ResourceID: 1, Type: byPattern, Items: []string{}}, "purge by pattern of CDN resource 1: no items to purge"},
+		{Job{ResourceID: 1, Type: byURL}, "purge by URL of CDN resource 1: no items"},
+		{Job{ResourceID: 1, Type: byPattern, Items: []string{}}, "purge by pattern of CDN resource 1: no items"},
 		{Job{ResourceID: 1, Type: all, Items: []string{"/a"}}, "purge all of CDN resource 1 takes no items, got 1"},
 		{Job{ResourceID: 1, Type: 9, Items: []string{"/a"}}, "CDN resource 1: unknown purge type 9"},
 	} {
