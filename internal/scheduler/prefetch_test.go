@@ -93,21 +93,10 @@ func TestPrefetchesWaitingTogetherShareRequestsSplitAtTheAccountCap(t *testing.T
 
 func TestPurgeAllSettlesNoPrefetch(t *testing.T) {
 	h := newHarness(t, prefetchAccount, Options{})
-	// Fill the URL and prefetch windows of resource 1, so that the next
-	// jobs wait in their queues when the purge-all is built.
-	fill := []*running{
-		h.enqueue("fillURL", Job{ResourceID: 1, Type: byURL, Items: urls("f", 200)}),
-		h.enqueue("fillPrefetch", Job{ResourceID: 1, Type: prefetch, Items: []string{"/f"}}),
-	}
-	h.advanceTo(gather, 2)
-	for _, j := range fill {
-		j.succeed(t)
-	}
-	h.advanceTo(time.Second, 0)
-	u := h.enqueue("u", Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}})
-	p := h.enqueue("p", Job{ResourceID: 1, Type: prefetch, Items: []string{"/a"}})
-	h.waitEvents("u: waiting for rate-limit room", 1)
-	h.waitEvents("p: waiting for rate-limit room", 1)
+	// The URL purge and the prefetch wait in their queues when the
+	// purge-all is built.
+	u, p := h.enqueueBehindFullWindows(
+		Job{ResourceID: 1, Type: byURL, Items: []string{"/a"}}, Job{ResourceID: 1, Type: prefetch, Items: []string{"/a"}})
 	a := h.enqueue("all", Job{ResourceID: 1, Type: all})
 	h.advanceTo(time.Second+gather, 3)
 	ra, ru := a.succeed(t), u.succeed(t)

@@ -287,23 +287,31 @@ func TestWindowsAreSeparatePerResourceAndType(t *testing.T) {
 	}
 }
 
-func TestPurgeAllSettlesTheJobsWaitingForItsResource(t *testing.T) {
-	h := newHarness(t, documentedAccount, Options{})
-	// Fill the URL and pattern windows of resource 1.
-	fill := []*running{
-		h.enqueue("fillURL", Job{ResourceID: 1, Type: byURL, Items: urls("f", 200)}),
-		h.enqueue("fillPattern", Job{ResourceID: 1, Type: byPattern, Items: []string{"/f"}}),
+// enqueueBehindFullWindows fills at gather the windows of resource 1 for the
+// types of u and p, then at 1 s enqueues u and p, labelled "u" and "p", and
+// returns once both wait for room.
+func (h *harness) enqueueBehindFullWindows(u, p Job) (*running, *running) {
+	h.t.Helper()
+	var fill []*running
+	for i, job := range []Job{u, p} {
+		n := h.s.limits.rate(job.Type).value.Requests * h.s.limits.maxItems(job.Type)
+		fill = append(fill, h.enqueue(fmt.Sprint("fill", i), Job{ResourceID: 1, Type: job.Type, Items: urls(fmt.Sprint("f", i), n)}))
 	}
-	h.advanceTo(gather, 2)
+	h.advanceTo(gather, len(fill))
 	for _, j := range fill {
-		j.succeed(t)
+		j.succeed(h.t)
 	}
-
 	h.advanceTo(time.Second, 0)
-	u := h.enqueue("u", Job{ResourceID: 1, Type: byURL, Items: []string{"/x"}})
-	p := h.enqueue("p", Job{ResourceID: 1, Type: byPattern, Items: []string{"/img/*"}})
+	ru, rp := h.enqueue("u", u), h.enqueue("p", p)
 	h.waitEvents("u: waiting for rate-limit room", 1)
 	h.waitEvents("p: waiting for rate-limit room", 1)
+	return ru, rp
+}
+
+func TestPurgeAllSettlesTheJobsWaitingForItsResource(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	u, p := h.enqueueBehindFullWindows(
+		Job{ResourceID: 1, Type: byURL, Items: []string{"/x"}}, Job{ResourceID: 1, Type: byPattern, Items: []string{"/img/*"}})
 	a := h.enqueue("all", Job{ResourceID: 1, Type: all})
 	h.advanceTo(1100*time.Millisecond, 3)
 	other := h.enqueue("other", Job{ResourceID: 2, Type: byURL, Items: []string{"/x"}})
