@@ -1,6 +1,6 @@
 // Package completion waits until purges the API accepted are done, by
-// reading the purge history (GET /cdn/purge_statuses, which Gcore's API
-// reference calls beta). It knows nothing of Terraform.
+// reading the purge history (GET /cdn/purge_statuses, which Gcore's portal
+// calls beta). It knows nothing of Terraform.
 //
 // The purge's answer carries no ID, so a request is looked up in the history
 // by its CDN resource (cname), its type, its payload as a set (the URLs or
@@ -242,7 +242,7 @@ func (p *poll) settleMissing(now time.Time) {
 		reason += "; its latest reading failed: " + p.lastErr.Error()
 	}
 	for i := range p.report.Outcomes {
-		if o := &p.report.Outcomes[i]; o.State == pending && o.PurgeID == 0 {
+		if o := &p.report.Outcomes[i]; missing(*o) {
 			o.State, o.Reason = Unconfirmed, reason
 		}
 	}
@@ -286,6 +286,7 @@ func (p *poll) sleep(wait time.Duration) bool {
 	return p.deadline.IsZero() || p.w.clock.Now().Before(p.deadline)
 }
 
+// missing reports whether o waits for a history entry not found yet.
 func missing(o Outcome) bool { return o.State == pending && o.PurgeID == 0 }
 
 // finish settles the requests still pending when ctx ended or its deadline

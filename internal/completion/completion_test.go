@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
 )
 
 var (
@@ -147,6 +148,22 @@ func TestEntryCreatedOverAMinuteBeforeTheAcceptanceIsAnotherPurge(t *testing.T) 
 	}
 	if o := r.Outcomes[1]; o.State != Unconfirmed || o.PurgeID != 0 || o.Reason != "not found in the purge history within 1m40s" {
 		t.Fatalf("outcome of /a = %+v", o)
+	}
+}
+
+func TestCancelledWhileInProgressIsUnconfirmed(t *testing.T) {
+	h := newHarness(t, purge(10, byURL, 0, gcoreapi.StatusSuccessful, time.Hour, "/a"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := drive(t, h.clk, func() Report {
+		return h.w.Wait(ctx, cname, []scheduler.SentRequest{request(1, byURL, 0, "/a")}, func(string) { cancel() })
+	})
+
+	if o := r.Outcomes[0]; o.State != Unconfirmed || o.PurgeID != 10 || o.Reason != "still in progress when waiting was cancelled after 0s" {
+		t.Fatalf("outcome = %+v", o)
+	}
+	if r.Err() != nil {
+		t.Fatalf("Err() = %v, want none: the user stopped waiting", r.Err())
 	}
 }
 
