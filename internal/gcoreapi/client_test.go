@@ -319,7 +319,7 @@ func TestParseRate(t *testing.T) {
 // DocumentedRate is a deliberate one.
 func TestDocumentedRate(t *testing.T) {
 	for typ, want := range map[gcoreapi.PurgeType]string{
-		gcoreapi.PurgeByURL: "2/m", gcoreapi.PurgeByPattern: "1/m", gcoreapi.PurgeAll: "1/m",
+		gcoreapi.PurgeByURL: "2/m", gcoreapi.PurgeByPattern: "1/m", gcoreapi.PurgeAll: "1/m", gcoreapi.Prefetch: "1/m",
 	} {
 		if got := gcoreapi.DocumentedRate(typ).String(); got != want {
 			t.Errorf("DocumentedRate(%s) = %s, want %s", typ, got, want)

@@ -26,7 +26,8 @@ const (
 )
 
 // HistoryName names the purge type as the purge history does, in its
-// purge_type field and filter: purge_by_url, purge_by_pattern, purge_all.
+// purge_type field and filter: purge_by_url, purge_by_pattern, purge_all;
+// "" for Prefetch, which the history does not list.
 func (t PurgeType) HistoryName() string {
 	return historyNames[t]
 }

@@ -13,8 +13,8 @@ import (
 	"time"
 )
 
-// PurgeType is one of the three kinds of purge the API offers. Each has its
-// own rate limit per CDN resource.
+// PurgeType is one of the three kinds of purge the API offers, or Prefetch.
+// Each has its own rate limit per CDN resource.
 type PurgeType int
 
 const (
@@ -24,6 +24,13 @@ const (
 	PurgeByPattern
 	// PurgeAll clears the whole cache: {"paths": []}.
 	PurgeAll
+	// Prefetch is not a purge: it loads files into the cache (Client.Prefetch).
+	// It is a PurgeType because, to the rate limits, it is one more kind of
+	// request on a CDN resource's cache, with a window and an item cap of
+	// its own: one type lets queues, limits, estimates and errors name any
+	// of the four, instead of a second type beside this one for every use.
+	// It has no entry in the purge history (HistoryName is "").
+	Prefetch
 )
 
 // MaxURLsPerRequest and MaxPatternsPerRequest are the documented item limits
@@ -33,15 +40,20 @@ const (
 	MaxPatternsPerRequest = 10
 )
 
-// DocumentedRate is the documented rate limit of purges of type t on one CDN
-// resource: 2/m by URL, 1/m by pattern, 1/m purge all, each type in its own
-// window. An account's limits (AccountLimits) may differ; these are what
-// holds where the account does not say.
+// DocumentedRate is the documented rate limit of requests of type t on one
+// CDN resource: 2/m by URL, 1/m by pattern, 1/m purge all, 1/m prefetch
+// (DocumentedPrefetchRate), each type in its own window. An account's limits
+// (AccountLimits) may differ; these are what holds where the account does not
+// say.
 func DocumentedRate(t PurgeType) Rate {
-	if t == PurgeByURL {
+	switch t {
+	case PurgeByURL:
 		return Rate{Requests: 2, Window: time.Minute}
+	case Prefetch:
+		return DocumentedPrefetchRate()
+	default:
+		return Rate{Requests: 1, Window: time.Minute}
 	}
-	return Rate{Requests: 1, Window: time.Minute}
 }
 
 // String names the purge type the way the API's documentation does.
@@ -53,6 +65,8 @@ func (t PurgeType) String() string {
 		return "purge by pattern"
 	case PurgeAll:
 		return "purge all"
+	case Prefetch:
+		return "prefetch"
 	default:
 		return fmt.Sprintf("PurgeType(%d)", int(t))
 	}
@@ -82,6 +96,8 @@ func (p Purge) MarshalJSON() ([]byte, error) {
 		return json.Marshal(struct {
 			Paths []string `json:"paths"`
 		}{items})
+	case Prefetch:
+		return nil, fmt.Errorf("gcoreapi: a prefetch is not a purge: send it with Client.Prefetch")
 	default:
 		return nil, fmt.Errorf("gcoreapi: unknown purge type %d", int(p.Type))
 	}

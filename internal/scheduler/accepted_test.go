@@ -22,7 +22,7 @@ func TestLargeJobReportsEveryItemAccepted(t *testing.T) {
 	res := a.succeed(t)
 
 	calls := h.api.recorded()
-	if len(calls) != 3 || res.Requests != 3 {
+	if len(calls) != 3 || len(res.Requests) != 3 {
 		t.Fatalf("%d calls, result %+v; want 3 requests of at most 100 URLs", len(calls), res)
 	}
 	if !slices.Equal(res.Accepted, items) {

@@ -13,8 +13,8 @@ import (
 // all its jobs, and settles its jobs accordingly.
 func (s *Scheduler) deliver(q *queue, req *request) {
 	for {
-		err := s.send(q, req)
-		retryAt, retry := s.recordAnswer(q, req, err)
+		apiTime, err := s.send(q, req)
+		retryAt, retry := s.recordAnswer(q, req, apiTime, err)
 		if !retry {
 			return
 		}
@@ -28,8 +28,9 @@ func (s *Scheduler) deliver(q *queue, req *request) {
 	}
 }
 
-// send makes one attempt at req, with a context no job's end cancels.
-func (s *Scheduler) send(q *queue, req *request) error {
+// send makes one attempt at req, with a context no job's end cancels, and
+// returns the API's time of acceptance when its answer gave one.
+func (s *Scheduler) send(q *queue, req *request) (apiTime time.Time, err error) {
 	s.mu.Lock()
 	msg := fmt.Sprintf("sent request #%d (%s)", req.number, req.describe())
 	for _, j := range req.members {
@@ -37,17 +38,28 @@ func (s *Scheduler) send(q *queue, req *request) error {
 	}
 	ctx := context.WithoutCancel(req.members[0].ctx)
 	s.unlock()
-	purge := gcoreapi.Purge{Type: q.key.typ, Items: req.items}
-	return s.withAttemptTimeout(ctx, func(ctx context.Context) error {
-		return s.api.Purge(ctx, q.key.resourceID, purge)
+	err = s.withAttemptTimeout(ctx, func(ctx context.Context) (err error) {
+		apiTime, err = s.call(ctx, req)
+		return err
 	})
+	return apiTime, err
+}
+
+// call sends req by the endpoint of its type: a prefetch has its own, whose
+// answer the client reads no time from.
+func (s *Scheduler) call(ctx context.Context, req *request) (time.Time, error) {
+	if req.key.typ == gcoreapi.Prefetch {
+		return time.Time{}, s.api.Prefetch(ctx, req.key.resourceID, req.items)
+	}
+	return s.api.PurgeAt(ctx, req.key.resourceID, gcoreapi.Purge{Type: req.key.typ, Items: req.items})
 }
 
 // recordAnswer records the answer to one attempt at req in q's window and
 // decides what follows: retry (not before retryAt), or settle req's jobs.
 // Only a request that reached the API counts in the window: one that never
 // did (no connection, a failed TLS handshake) cannot have been counted.
-func (s *Scheduler) recordAnswer(q *queue, req *request, err error) (retryAt time.Time, retry bool) {
+// apiTime is the API's time of an acceptance; zero means the scheduler's.
+func (s *Scheduler) recordAnswer(q *queue, req *request, apiTime time.Time, err error) (retryAt time.Time, retry bool) {
 	s.mu.Lock()
 	defer s.unlock()
 	now := s.clock.Now()
@@ -67,6 +79,10 @@ func (s *Scheduler) recordAnswer(q *queue, req *request, err error) (retryAt tim
 		q.window.record(now)
 	}
 	if err == nil {
+		req.acceptedAt = apiTime
+		if apiTime.IsZero() {
+			req.acceptedAt = now
+		}
 		s.settle(req, nil, now)
 		return time.Time{}, false
 	}
@@ -190,7 +206,7 @@ func (s *Scheduler) settle(req *request, err error, now time.Time) {
 		if err != nil && j.queued {
 			s.dequeue(j)
 		}
-		j.settle(req.carries[j], err, now)
+		j.settle(req.carries[j], req.sent(), err, now)
 	}
 }
 

@@ -1,12 +1,13 @@
-// Package scheduler is the engine behind every purge of one provider
-// instance. It queues purge jobs per CDN resource and purge type, merges the
+// Package scheduler is the engine behind every purge and prefetch of one
+// provider instance. It queues purge jobs per CDN resource and purge type, merges the
 // jobs that wait together into as few API requests as the limits allow, and
 // sends each request only when the rate limit has room for it, so that the
 // provider alone never provokes a 429. It knows nothing of Terraform.
 //
 // # Queues and workers
 //
-// Each (CDN resource, purge type) pair has a queue. The first job to reach an
+// Each (CDN resource, purge type) pair has a queue, and so have the
+// prefetches of a CDN resource (gcoreapi.Prefetch). The first job to reach an
 // idle queue starts its worker, a goroutine that waits for the gather window
 // (so that jobs started together share a request) and for room in the rate
 // window, sends one request carrying as many waiting items as one request
@@ -40,9 +41,10 @@
 // GET /cdn/clients/me/limits, rates in Django REST Framework's "num/period"
 // form (gcoreapi.ParseRate); each field that is missing or malformed, or all
 // of them when the call fails, falls back to the documented limits (by URL
-// 2/m, by pattern 1/m, purge all 1/m; 100 URLs and 10 patterns a request).
-// Pattern purges and purge-all both follow purge_request_limit but keep
-// separate windows.
+// 2/m, by pattern 1/m, purge all 1/m, prefetch 1/m; 100 URLs, 10 patterns
+// and 100 prefetched files a request). Pattern purges and purge-all both
+// follow purge_request_limit but keep separate windows; prefetches follow
+// prefetch_request_limit and prefetch_pattern_limit.
 //
 // # Merging
 //
@@ -50,7 +52,8 @@
 // arrived, each item once, up to the per-request cap; what does not fit waits
 // for the next request. A purge-all also carries every URL and pattern job of
 // its CDN resource still waiting in a queue when it is built: they succeed
-// when it is accepted. A job succeeds when every request carrying its items
+// when it is accepted. It settles no prefetch, which loads files rather than
+// clears them. A job succeeds when every request carrying its items
 // was accepted and fails with the error of the first one that failed; all the
 // jobs of a failed request get its error.
 //
@@ -71,7 +74,10 @@
 // A job whose items need several requests reports in Result.Accepted the
 // items of every request the API accepted (answered 201), also when it fails
 // or its context ends part-way, so that a caller can keep what was purged and
-// send only the rest later. A job whose context ends while an attempt
+// send only the rest later. Result.Requests lists those requests with
+// what finding them in the purge history takes: their whole payload (merged
+// requests carry other jobs' items), their type and the API's own time of
+// acceptance (the Date of its 201). A job whose context ends while an attempt
 // carrying its items awaits its answer waits for that answer (at most the
 // attempt timeout): a request with no answer counts as not accepted, and one
 // answered 201 is never reported as lost. Estimate gives the least time a

@@ -27,7 +27,8 @@ var documentedAccount = gcoreapi.AccountLimits{
 	PurgeRequestLimit: "1/m", PurgeByURLsRequestLimit: "2/m", PurgeMaxURLsLimit: 100, PurgePatternLimit: 10,
 }
 
-// call is one Purge call seen by fakeAPI.
+// call is one PurgeAt or Prefetch call seen by fakeAPI; a prefetch is
+// recorded as a purge of type gcoreapi.Prefetch.
 type call struct {
 	at         time.Duration // since t0
 	resourceID int64
@@ -47,11 +48,27 @@ type fakeAPI struct {
 	limitsErr   error
 	limitsCalls int
 	limitsHook  func(ctx context.Context) // runs before the limits call answers
+	// date gives the API's time of an accepted purge, as its Date header;
+	// nil answers without one.
+	date func(c call) time.Time
 }
 
-func (f *fakeAPI) Purge(ctx context.Context, resourceID int64, p gcoreapi.Purge) error {
+func (f *fakeAPI) PurgeAt(ctx context.Context, resourceID int64, p gcoreapi.Purge) (time.Time, error) {
 	c := call{at: f.clk.Now().Sub(t0), resourceID: resourceID, purge: p, ctx: ctx}
 	c.purge.Items = append([]string(nil), p.Items...)
+	if err := f.answerCall(c); err != nil || f.date == nil {
+		return time.Time{}, err
+	}
+	return f.date(c), nil
+}
+
+func (f *fakeAPI) Prefetch(ctx context.Context, resourceID int64, paths []string) error {
+	p := gcoreapi.Purge{Type: gcoreapi.Prefetch, Items: append([]string(nil), paths...)}
+	return f.answerCall(call{at: f.clk.Now().Sub(t0), resourceID: resourceID, purge: p, ctx: ctx})
+}
+
+// answerCall records c and answers it.
+func (f *fakeAPI) answerCall(c call) error {
 	f.mu.Lock()
 	f.calls = append(f.calls, c)
 	answer := f.answer
@@ -61,7 +78,7 @@ func (f *fakeAPI) Purge(ctx context.Context, resourceID int64, p gcoreapi.Purge)
 	}
 	f.mu.Unlock()
 	if answer != nil {
-		return answer(ctx, c)
+		return answer(c.ctx, c)
 	}
 	return scripted
 }

@@ -15,17 +15,17 @@ type job struct {
 	progress Progress
 	items    []string // every item of the job, without duplicates
 
-	pending    []string // items not yet carried by any request
-	queued     bool     // waiting in its queue for a request
-	withdrawn  bool     // it left with items never sent
-	inFlight   int      // requests carrying its items, not yet settled
-	attempting int      // attempts at those requests awaiting their answer
-	requests   int
+	pending    []string        // items not yet carried by any request
+	queued     bool            // waiting in its queue for a request
+	withdrawn  bool            // it left with items never sent
+	inFlight   int             // requests carrying its items, not yet settled
+	attempting int             // attempts at those requests awaiting their answer
 	partners   map[uint64]bool // other jobs that shared a request with it
 	byAll      bool            // a purge-all settled its items
 
-	accepted     []string  // items carried by accepted requests, in order
-	lastAccepted time.Time // when the latest of those requests was accepted
+	accepted     []string      // items carried by accepted requests, in order
+	sent         []SentRequest // those requests, in order
+	lastAccepted time.Time     // when the latest of them was accepted
 
 	// lastErr is why the latest attempt at a request carrying its items
 	// failed, while that request waits to be retried; failures counts that
@@ -63,13 +63,14 @@ func signal(c chan struct{}) {
 	}
 }
 
-// settle records that a request carrying items of j was answered, with err
-// nil when it was accepted, and finishes j when that decides it: on the first
-// failure, or on the acceptance of its last outstanding request.
-func (j *job) settle(items []string, err error, now time.Time) {
+// settle records that request sent, carrying items of j, was answered, with
+// err nil when it was accepted, and finishes j when that decides it: on the
+// first failure, or on the acceptance of its last outstanding request.
+func (j *job) settle(items []string, sent SentRequest, err error, now time.Time) {
 	j.inFlight--
 	if err == nil {
 		j.accepted = append(j.accepted, items...)
+		j.sent = append(j.sent, sent)
 		j.lastAccepted = now
 	}
 	switch {
@@ -92,7 +93,7 @@ func (j *job) finish(err error) {
 // partial otherwise.
 func (j *job) outcome() (Result, error) {
 	res := Result{
-		Requests:          j.requests,
+		Requests:          j.sent,
 		Merged:            len(j.partners),
 		Accepted:          j.accepted,
 		AcceptedAt:        j.lastAccepted,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
@@ -60,6 +61,14 @@ type request struct {
 	carries map[*job][]string
 	// failures counts its failed attempts, 429s aside.
 	failures int
+	// acceptedAt is when the API accepted it, by the API's clock when its
+	// answer said.
+	acceptedAt time.Time
+}
+
+// sent describes req, accepted, for the jobs it carried.
+func (r *request) sent() SentRequest {
+	return SentRequest{Number: r.number, ResourceID: r.key.resourceID, Type: r.key.typ, Items: r.items, AcceptedAt: r.acceptedAt}
 }
 
 // abandoned reports, under s.mu, whether none of req's jobs still waits.
@@ -73,16 +82,30 @@ func (r *request) describe() string {
 		return plural(len(r.items), "URL")
 	case gcoreapi.PurgeByPattern:
 		return plural(len(r.items), "pattern")
+	case gcoreapi.Prefetch:
+		return plural(len(r.items), "file")
 	default:
 		return "purge all"
 	}
 }
 
 func plural(n int, noun string) string {
-	if n == 1 {
+	switch {
+	case n == 1:
 		return "1 " + noun
+	case strings.HasSuffix(noun, "ch"):
+		return fmt.Sprintf("%d %ses", n, noun)
+	default:
+		return fmt.Sprintf("%d %ss", n, noun)
 	}
-	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// jobNoun names the jobs of type t in messages.
+func jobNoun(t gcoreapi.PurgeType) string {
+	if t == gcoreapi.Prefetch {
+		return "prefetch"
+	}
+	return "purge"
 }
 
 // enqueue adds a job to its queue, starting the gather window when the queue
@@ -235,7 +258,6 @@ func (s *Scheduler) dispatch(q *queue) *request {
 	}
 	for _, j := range req.members {
 		j.inFlight++
-		j.requests++
 	}
 	s.startAttempt(req)
 	s.noteMerge(req)
@@ -278,7 +300,8 @@ func (s *Scheduler) takeItems(q *queue, req *request) {
 }
 
 // takeAll moves into req every purge-all job of q and every URL and pattern
-// job of the same CDN resource still waiting: the purge-all settles them.
+// job of the same CDN resource still waiting: the purge-all settles them. It
+// settles no prefetch: a prefetch loads files, which a purge-all does not.
 func (s *Scheduler) takeAll(q *queue, req *request) {
 	req.members = s.drain(q)
 	for _, t := range []gcoreapi.PurgeType{gcoreapi.PurgeByURL, gcoreapi.PurgeByPattern} {
@@ -314,7 +337,7 @@ func (s *Scheduler) noteMerge(req *request) {
 		case j.key != req.key:
 			j.note(fmt.Sprintf("settled by purge-all request #%d", req.number))
 		case others > 0:
-			j.note(fmt.Sprintf("merged with %s into request #%d", plural(others, "other purge"), req.number))
+			j.note(fmt.Sprintf("merged with %s into request #%d", plural(others, "other "+jobNoun(req.key.typ)), req.number))
 		}
 	}
 	ids := make([]uint64, len(req.members))
@@ -322,7 +345,7 @@ func (s *Scheduler) noteMerge(req *request) {
 		ids[i] = j.seq
 	}
 	s.log(req.members[0].ctx, fmt.Sprintf("%s of CDN resource %d: request #%d carries %s (%s)",
-		req.key.typ, req.key.resourceID, req.number, plural(len(req.members), "purge"), req.describe()), map[string]any{
+		req.key.typ, req.key.resourceID, req.number, plural(len(req.members), jobNoun(req.key.typ)), req.describe()), map[string]any{
 		"resource_id": req.key.resourceID, "purge_type": req.key.typ.String(), "request": req.number,
 		"jobs": len(req.members), "job_ids": ids, "items": len(req.items),
 	})

@@ -12,9 +12,11 @@ import (
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 )
 
-// API is the part of the Gcore client the scheduler uses.
+// API is the part of the Gcore client the scheduler uses. PurgeAt returns
+// the API's own time of acceptance (zero when its answer had none).
 type API interface {
-	Purge(ctx context.Context, resourceID int64, p gcoreapi.Purge) error
+	PurgeAt(ctx context.Context, resourceID int64, p gcoreapi.Purge) (time.Time, error)
+	Prefetch(ctx context.Context, resourceID int64, paths []string) error
 	AccountLimits(ctx context.Context) (gcoreapi.AccountLimits, error)
 }
 
@@ -148,11 +150,13 @@ func New(api API, opts Options) *Scheduler {
 	}
 }
 
-// Job is one purge: the items of one type to clear on one CDN resource.
+// Job is one purge, the items of one type to clear on one CDN resource, or
+// one prefetch (Type gcoreapi.Prefetch), the files to load into its cache.
 type Job struct {
 	ResourceID int64
 	Type       gcoreapi.PurgeType
-	// Items are the URLs or patterns to purge; none for a purge-all.
+	// Items are the URLs or patterns to purge, or the files to prefetch;
+	// none for a purge-all.
 	Items []string
 	// Progress, if not nil, receives news of the job while Purge runs.
 	Progress Progress
@@ -160,9 +164,10 @@ type Job struct {
 
 // Result describes how a job was carried out.
 type Result struct {
-	// Requests is how many API requests carried the job's items; the retries
-	// of one request count once.
-	Requests int
+	// Requests are the requests the API accepted that carried the job's
+	// items, in the order they were accepted: also when the job failed
+	// part-way, and a purge-all that settled the job is one of them.
+	Requests []SentRequest
 	// Merged is how many other jobs shared at least one of those requests.
 	Merged int
 	// Accepted are the items that requests accepted by the API carried, in
@@ -171,12 +176,34 @@ type Result struct {
 	Accepted []string
 	// Waited is the time from the call of Purge to the last acceptance.
 	Waited time.Duration
-	// AcceptedAt is when the API accepted the last request carrying the job;
-	// zero when none was accepted.
+	// AcceptedAt is when the API accepted the last request carrying the job,
+	// by the scheduler's clock (each of Requests has the API's); zero when
+	// none was accepted.
 	AcceptedAt time.Time
 	// SettledByPurgeAll is true for a URL or pattern job whose items were
 	// settled by a purge-all of its CDN resource instead of being sent.
 	SettledByPurgeAll bool
+}
+
+// SentRequest is one request the API accepted, with what it takes to find it
+// in the purge history later: the purge's answer has no ID, so the history
+// knows it only by CDN resource, type, payload and creation time.
+type SentRequest struct {
+	// Number is the scheduler's number of the request, as its progress and
+	// log write it ("request #3"); the jobs that rode one request hold the
+	// same number.
+	Number     int
+	ResourceID int64
+	Type       gcoreapi.PurgeType
+	// Items are all the items the request carried, as sent: those of the
+	// jobs merged into it too, since the history lists the whole payload;
+	// none for a purge-all.
+	Items []string
+	// AcceptedAt is when the API accepted the request by its own clock (the
+	// Date of its 201), so that the local clock's skew does not matter; by
+	// the scheduler's clock when the answer had no Date, and for a prefetch,
+	// whose answer the client does not read for one.
+	AcceptedAt time.Time
 }
 
 // Purge blocks until the API accepted requests carrying all of the job's
@@ -185,7 +212,9 @@ type Result struct {
 // when ctx ends first. A job that fails still returns in Result what was
 // accepted before; and when ctx ends while an attempt carrying its items
 // awaits its answer, Purge waits for that answer (at most the attempt
-// timeout), so that an accepted request is never reported as lost.
+// timeout), so that an accepted request is never reported as lost. A
+// prefetch (Job.Type gcoreapi.Prefetch) goes the same way, in a queue and
+// rate window of its own.
 func (s *Scheduler) Purge(ctx context.Context, job Job) (Result, error) {
 	items, err := job.checkedItems()
 	if err != nil {
@@ -204,9 +233,9 @@ func (s *Scheduler) Purge(ctx context.Context, job Job) (Result, error) {
 // order, or why the job cannot be sent.
 func (job Job) checkedItems() ([]string, error) {
 	switch job.Type {
-	case gcoreapi.PurgeByURL, gcoreapi.PurgeByPattern:
+	case gcoreapi.PurgeByURL, gcoreapi.PurgeByPattern, gcoreapi.Prefetch:
 		if len(job.Items) == 0 {
-			return nil, fmt.Errorf("%s of CDN resource %d: no items to purge", job.Type, job.ResourceID)
+			return nil, fmt.Errorf("%s of CDN resource %d: no items", job.Type, job.ResourceID)
 		}
 		return appendNew(nil, make(map[string]bool, len(job.Items)), job.Items), nil
 	case gcoreapi.PurgeAll:

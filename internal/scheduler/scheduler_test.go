@@ -89,7 +89,8 @@ func TestSingleJobWaitsForTheGatherWindow(t *testing.T) {
 		t.Fatalf("call = %+v", c)
 	}
 	assertItems(t, c, []string{"/a", "/b"})
-	want := Result{Requests: 1, Accepted: []string{"/a", "/b"}, Waited: gather, AcceptedAt: t0.Add(gather)}
+	sent := SentRequest{Number: 1, ResourceID: 7, Type: byURL, Items: []string{"/a", "/b"}, AcceptedAt: t0.Add(gather)}
+	want := Result{Requests: []SentRequest{sent}, Accepted: []string{"/a", "/b"}, Waited: gather, AcceptedAt: t0.Add(gather)}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("result = %+v, want %+v", res, want)
 	}
@@ -106,7 +107,7 @@ func TestJobsStartedTogetherShareOneRequestWithoutDuplicates(t *testing.T) {
 
 	assertCallTimes(t, h, gather)
 	assertItems(t, h.api.recorded()[0], []string{"/a", "/b", "/c"})
-	if ra.Merged != 1 || rb.Merged != 1 || ra.Requests != 1 || rb.Requests != 1 {
+	if ra.Merged != 1 || rb.Merged != 1 || len(ra.Requests) != 1 || len(rb.Requests) != 1 {
 		t.Fatalf("results = %+v, %+v", ra, rb)
 	}
 	assertProgress(t, h, "b", "merged with 1 other purge into request #1", "sent request #1 (3 URLs)", "accepted")
@@ -126,7 +127,7 @@ func TestRequestsSplitAtTheURLCapInArrivalOrder(t *testing.T) {
 	calls := h.api.recorded()
 	assertItems(t, calls[0], urls("a", 100))
 	assertItems(t, calls[1], append(urls("a", 150)[100:], urls("b", 29)...))
-	if ra.Requests != 2 || rb.Requests != 1 || ra.Merged != 1 || rb.Merged != 1 {
+	if len(ra.Requests) != 2 || len(rb.Requests) != 1 || ra.Merged != 1 || rb.Merged != 1 {
 		t.Fatalf("results = %+v, %+v", ra, rb)
 	}
 }
@@ -142,7 +143,7 @@ func TestFirstComeFirstServed(t *testing.T) {
 	calls := h.api.recorded()
 	assertItems(t, calls[0], append(urls("a", 60), urls("b", 40)...))
 	assertItems(t, calls[1], append(urls("b", 60)[40:], urls("c", 60)...))
-	if ra.Requests != 1 || rb.Requests != 2 || rc.Requests != 1 || rb.Merged != 2 {
+	if len(ra.Requests) != 1 || len(rb.Requests) != 2 || len(rc.Requests) != 1 || rb.Merged != 2 {
 		t.Fatalf("results = %+v, %+v, %+v", ra, rb, rc)
 	}
 }
@@ -166,7 +167,7 @@ func TestPatternsSplitAtTenAndWaitForTheWindow(t *testing.T) {
 			t.Fatalf("request %d carried %d patterns, want %d", i+1, len(calls[i].purge.Items), n)
 		}
 	}
-	if res.Requests != 3 || res.Waited != gather+2*minuteSpan {
+	if len(res.Requests) != 3 || res.Waited != gather+2*minuteSpan {
 		t.Fatalf("result = %+v", res)
 	}
 	assertProgress(t, h, "a",
@@ -286,23 +287,31 @@ func TestWindowsAreSeparatePerResourceAndType(t *testing.T) {
 	}
 }
 
-func TestPurgeAllSettlesTheJobsWaitingForItsResource(t *testing.T) {
-	h := newHarness(t, documentedAccount, Options{})
-	// Fill the URL and pattern windows of resource 1.
-	fill := []*running{
-		h.enqueue("fillURL", Job{ResourceID: 1, Type: byURL, Items: urls("f", 200)}),
-		h.enqueue("fillPattern", Job{ResourceID: 1, Type: byPattern, Items: []string{"/f"}}),
+// enqueueBehindFullWindows fills at gather the windows of resource 1 for the
+// types of u and p, then at 1 s enqueues u and p, labelled "u" and "p", and
+// returns once both wait for room.
+func (h *harness) enqueueBehindFullWindows(u, p Job) (*running, *running) {
+	h.t.Helper()
+	var fill []*running
+	for i, job := range []Job{u, p} {
+		n := h.s.limits.rate(job.Type).value.Requests * h.s.limits.maxItems(job.Type)
+		fill = append(fill, h.enqueue(fmt.Sprint("fill", i), Job{ResourceID: 1, Type: job.Type, Items: urls(fmt.Sprint("f", i), n)}))
 	}
-	h.advanceTo(gather, 2)
+	h.advanceTo(gather, len(fill))
 	for _, j := range fill {
-		j.succeed(t)
+		j.succeed(h.t)
 	}
-
 	h.advanceTo(time.Second, 0)
-	u := h.enqueue("u", Job{ResourceID: 1, Type: byURL, Items: []string{"/x"}})
-	p := h.enqueue("p", Job{ResourceID: 1, Type: byPattern, Items: []string{"/img/*"}})
+	ru, rp := h.enqueue("u", u), h.enqueue("p", p)
 	h.waitEvents("u: waiting for rate-limit room", 1)
 	h.waitEvents("p: waiting for rate-limit room", 1)
+	return ru, rp
+}
+
+func TestPurgeAllSettlesTheJobsWaitingForItsResource(t *testing.T) {
+	h := newHarness(t, documentedAccount, Options{})
+	u, p := h.enqueueBehindFullWindows(
+		Job{ResourceID: 1, Type: byURL, Items: []string{"/x"}}, Job{ResourceID: 1, Type: byPattern, Items: []string{"/img/*"}})
 	a := h.enqueue("all", Job{ResourceID: 1, Type: all})
 	h.advanceTo(1100*time.Millisecond, 3)
 	other := h.enqueue("other", Job{ResourceID: 2, Type: byURL, Items: []string{"/x"}})
@@ -314,7 +323,7 @@ func TestPurgeAllSettlesTheJobsWaitingForItsResource(t *testing.T) {
 	if !ru.SettledByPurgeAll || !rp.SettledByPurgeAll || ra.SettledByPurgeAll {
 		t.Fatalf("settled flags: all %v, url %v, pattern %v", ra.SettledByPurgeAll, ru.SettledByPurgeAll, rp.SettledByPurgeAll)
 	}
-	if ru.Requests != 1 || ru.Merged != 2 || ra.Merged != 2 || ru.AcceptedAt != t0.Add(time.Second+gather) {
+	if len(ru.Requests) != 1 || ru.Merged != 2 || ra.Merged != 2 || ru.AcceptedAt != t0.Add(time.Second+gather) {
 		t.Fatalf("results: all %+v, url %+v", ra, ru)
 	}
 	assertProgress(t, h, "u", "waiting for rate-limit room until 12:01:00 UTC (limit 2/m)",
@@ -427,7 +436,7 @@ func TestRateLimitedRequestWaitsAndRetries(t *testing.T) {
 			res := a.succeed(t)
 
 			assertCallTimes(t, h, gather, tc.retryAt)
-			if res.Requests != 1 || res.AcceptedAt != t0.Add(tc.retryAt) {
+			if len(res.Requests) != 1 || res.AcceptedAt != t0.Add(tc.retryAt) {
 				t.Fatalf("result = %+v", res)
 			}
 			until := t0.Add(tc.retryAt).Format("15:04:05 MST")
@@ -812,8 +821,8 @@ func TestInvalidJobsAreRefused(t *testing.T) {
 		job  Job
 		want string
 	}{
-		{Job{ResourceID: 1, Type: byURL}, "purge by URL of CDN resource 1: no items to purge"},
-		{Job{ResourceID: 1, Type: byPattern, Items: []string{}}, "purge by pattern of CDN resource 1: no items to purge"},
+		{Job{ResourceID: 1, Type: byURL}, "purge by URL of CDN resource 1: no items"},
+		{Job{ResourceID: 1, Type: byPattern, Items: []string{}}, "purge by pattern of CDN resource 1: no items"},
 		{Job{ResourceID: 1, Type: all, Items: []string{"/a"}}, "purge all of CDN resource 1 takes no items, got 1"},
 		{Job{ResourceID: 1, Type: 9, Items: []string{"/a"}}, "CDN resource 1: unknown purge type 9"},
 	} {

@@ -1,0 +1,472 @@
+// Package completion waits until purges the API accepted are done, by
+// reading the purge history (GET /cdn/purge_statuses, which Gcore's portal
+// calls beta). It knows nothing of Terraform.
+//
+// The purge's answer carries no ID, so a request is looked up in the history
+// by its CDN resource (cname), its type, its payload as a set (the URLs or
+// patterns of the whole request, those of the jobs merged into it included;
+// none for a purge-all) and its creation time: no earlier than a minute
+// before the API accepted the request by its own clock (the Date of its 201,
+// in whole seconds; the minute also absorbs any gap between the clock of the
+// answer and that of the history). Among the entries that match, a request
+// takes the earliest not yet claimed by another request of the same Waiter,
+// so that two requests with one payload find two entries, in order.
+//
+// The history is polled from once a second, doubling to once every 15
+// seconds. A 429 is waited out for as long as it asks (gcoreapi.Error's
+// RetryAfter), or one more step when it asks nothing.
+package completion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/clock"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
+)
+
+// HistoryAPI is the part of the Gcore client a Waiter uses: it reads every
+// page of the history.
+type HistoryAPI interface {
+	PurgeStatuses(ctx context.Context, q gcoreapi.PurgeStatusQuery) ([]gcoreapi.PurgeRecord, error)
+}
+
+var _ HistoryAPI = (*gcoreapi.Client)(nil)
+
+const (
+	// GracePeriod is how long a request may be missing from the history
+	// before its completion is given up as unconfirmed: the history is beta,
+	// and may lag or miss a purge.
+	GracePeriod = 2 * time.Minute
+	// createdSlack is how long before the API's time of acceptance a
+	// matching entry may have been created.
+	createdSlack = time.Minute
+	firstPoll    = time.Second
+	maxPoll      = 15 * time.Second
+)
+
+// Waiter waits for the purges of one provider instance. Its claims on
+// history entries are shared by all its calls, so that two requests never
+// take the same entry. It is safe for concurrent use.
+type Waiter struct {
+	api   HistoryAPI
+	clock clock.Clock
+
+	mu sync.Mutex
+	// claims maps a history entry's ID to the number of the request that
+	// took it, and entries the other way round: jobs that rode one request
+	// share its entry.
+	claims  map[int64]int
+	entries map[int]int64
+}
+
+// New returns a Waiter that reads the history through api. A nil clk means
+// clock.Real(); the deadline of Wait's context is read on clk. The requests
+// it waits for must come from one scheduler.Scheduler, whose numbers tell
+// them apart.
+func New(api HistoryAPI, clk clock.Clock) *Waiter {
+	if clk == nil {
+		clk = clock.Real()
+	}
+	return &Waiter{api: api, clock: clk, claims: make(map[int64]int), entries: make(map[int]int64)}
+}
+
+// State is how a request ended, as far as the history tells.
+type State int
+
+const (
+	// pending: not decided yet. Wait returns no request in this state.
+	pending State = iota
+	// Succeeded: the history reports "Successful".
+	Succeeded
+	// Failed: the history reports "Failed".
+	Failed
+	// TimedOut: the request was still "In progress" when the deadline came;
+	// nobody can rely on it having taken effect, as for Failed.
+	TimedOut
+	// Unconfirmed: its outcome cannot be known; Outcome.Reason says why.
+	Unconfirmed
+)
+
+func (s State) String() string {
+	switch s {
+	case Succeeded:
+		return "done"
+	case Failed:
+		return "failed"
+	case TimedOut:
+		return "timed out"
+	case Unconfirmed:
+		return "unconfirmed"
+	default:
+		return "pending"
+	}
+}
+
+// Outcome is how one request ended.
+type Outcome struct {
+	Request scheduler.SentRequest
+	State   State
+	// PurgeID is the ID of the history's entry for the request; 0 when none
+	// was found.
+	PurgeID int64
+	// Reason says why a request did not succeed, in words that follow its
+	// name: "purge by URL request #3 (/a.js): <Reason>".
+	Reason string
+}
+
+// Report is how the requests of one Wait ended, in the order given.
+type Report struct {
+	Outcomes []Outcome
+}
+
+// Wait polls the purge history until each of requests, accepted on the CDN
+// resource whose delivery domain is cname, is found and no longer "In
+// progress", or until ctx ends. A request not found within GracePeriod, or
+// before ctx's deadline when that is nearer, is Unconfirmed. progress, when
+// not nil, hears "2 of 5 requests done" each time that changes. The report
+// says how each request ended: Err and Warning turn it into words.
+func (w *Waiter) Wait(ctx context.Context, cname string, requests []scheduler.SentRequest, progress func(string)) Report {
+	p := w.newPoll(ctx, cname, requests)
+	shown := ""
+	for {
+		wait := p.read()
+		if msg := p.report.Progress(); progress != nil && msg != shown {
+			shown = msg
+			progress(msg)
+		}
+		if p.decided() || !p.sleep(wait) {
+			p.finish()
+			return p.report
+		}
+	}
+}
+
+// poll is one call of Wait.
+type poll struct {
+	w        *Waiter
+	ctx      context.Context
+	cname    string
+	start    time.Time
+	deadline time.Time // zero without one
+	graceEnd time.Time
+	step     time.Duration // the wait between two readings, doubling
+	lastErr  error         // why the latest reading failed, if it did
+	report   Report
+}
+
+func (w *Waiter) newPoll(ctx context.Context, cname string, requests []scheduler.SentRequest) *poll {
+	p := &poll{w: w, ctx: ctx, cname: cname, start: w.clock.Now(), step: firstPoll}
+	p.graceEnd = p.start.Add(GracePeriod)
+	if deadline, ok := ctx.Deadline(); ok {
+		p.deadline = deadline
+		p.graceEnd = earlier(p.graceEnd, deadline)
+	}
+	p.report.Outcomes = make([]Outcome, len(requests))
+	for i, r := range requests {
+		p.report.Outcomes[i] = Outcome{Request: r}
+		if r.Type.HistoryName() == "" {
+			p.report.Outcomes[i].State, p.report.Outcomes[i].Reason = Unconfirmed, r.Type.String()+" is not in the purge history"
+		}
+	}
+	return p
+}
+
+// read reads the history once, settles what it can, and returns how long to
+// wait before the next reading.
+func (p *poll) read() time.Duration {
+	wait := p.step
+	p.step = min(2*p.step, maxPoll)
+	var records []gcoreapi.PurgeRecord
+	var err error
+	for _, q := range p.queries() {
+		var found []gcoreapi.PurgeRecord
+		if found, err = p.w.api.PurgeStatuses(p.ctx, q); err != nil {
+			break
+		}
+		records = append(records, found...)
+	}
+	now := p.w.clock.Now()
+	var apiErr *gcoreapi.Error
+	switch {
+	case err == nil:
+		p.lastErr = nil
+		p.w.match(p.report.Outcomes, records)
+	case p.ctx.Err() != nil:
+		return 0 // sleep sees the end
+	case errors.As(err, &apiErr) && errors.Is(err, gcoreapi.ErrRateLimited):
+		p.lastErr = err
+		if delay, _, ok := apiErr.RetryAfter(now); ok {
+			wait = delay
+		}
+	case gcoreapi.IsTransient(err):
+		p.lastErr = err
+	default:
+		p.settlePending(Unconfirmed, "the purge history could not be read: "+err.Error())
+	}
+	if !now.Before(p.graceEnd) {
+		p.settleMissing(now)
+	}
+	return wait
+}
+
+// queries are the readings of the history that cover the pending requests:
+// one per purge type, from a minute before the earliest acceptance.
+func (p *poll) queries() []gcoreapi.PurgeStatusQuery {
+	var qs []gcoreapi.PurgeStatusQuery
+	for _, o := range p.report.Outcomes {
+		if o.State != pending {
+			continue
+		}
+		from := o.Request.AcceptedAt.Add(-createdSlack)
+		i := slices.IndexFunc(qs, func(q gcoreapi.PurgeStatusQuery) bool { return q.Type == o.Request.Type })
+		if i < 0 {
+			qs = append(qs, gcoreapi.PurgeStatusQuery{CName: p.cname, Type: o.Request.Type, From: from})
+		} else {
+			qs[i].From = earlier(qs[i].From, from)
+		}
+	}
+	return qs
+}
+
+// settleMissing gives up on the pending requests not found in the history.
+func (p *poll) settleMissing(now time.Time) {
+	reason := "not found in the purge history within " + now.Sub(p.start).Round(time.Second).String()
+	if p.lastErr != nil {
+		reason += "; its latest reading failed: " + p.lastErr.Error()
+	}
+	for i := range p.report.Outcomes {
+		if o := &p.report.Outcomes[i]; missing(*o) {
+			o.State, o.Reason = Unconfirmed, reason
+		}
+	}
+}
+
+// settlePending ends every pending request in state, for reason.
+func (p *poll) settlePending(state State, reason string) {
+	for i := range p.report.Outcomes {
+		if o := &p.report.Outcomes[i]; o.State == pending {
+			o.State, o.Reason = state, reason
+		}
+	}
+}
+
+func (p *poll) decided() bool {
+	return !slices.ContainsFunc(p.report.Outcomes, func(o Outcome) bool { return o.State == pending })
+}
+
+// sleep waits wait, but not past the deadline, nor past the end of the grace
+// period while a request is missing; it reports false once ctx ended or its
+// deadline came.
+func (p *poll) sleep(wait time.Duration) bool {
+	now := p.w.clock.Now()
+	at := now.Add(wait)
+	if !p.deadline.IsZero() {
+		at = earlier(at, p.deadline)
+	}
+	if p.graceEnd.After(now) && slices.ContainsFunc(p.report.Outcomes, missing) {
+		at = earlier(at, p.graceEnd)
+	}
+	if p.ctx.Err() != nil {
+		return false
+	}
+	timer := p.w.clock.NewTimerAt(at)
+	select {
+	case <-timer.C():
+	case <-p.ctx.Done():
+		timer.Stop()
+		return false
+	}
+	return p.deadline.IsZero() || p.w.clock.Now().Before(p.deadline)
+}
+
+// missing reports whether o waits for a history entry not found yet.
+func missing(o Outcome) bool { return o.State == pending && o.PurgeID == 0 }
+
+// finish settles the requests still pending when ctx ended or its deadline
+// came: in progress is timed out (cancelled: unconfirmed), missing is
+// unconfirmed.
+func (p *poll) finish() {
+	waited := p.w.clock.Now().Sub(p.start).Round(time.Second)
+	p.settleMissing(p.w.clock.Now())
+	if errors.Is(p.ctx.Err(), context.Canceled) {
+		p.settlePending(Unconfirmed, fmt.Sprintf("still in progress when waiting was cancelled after %s", waited))
+	} else {
+		p.settlePending(TimedOut, fmt.Sprintf("timed out while in progress, after waiting %s", waited))
+	}
+}
+
+// match finds the history's entries for the pending outcomes among records
+// and settles those whose entry is no longer in progress. Requests claim in
+// the order the API accepted them, so that of two with one payload, the
+// earlier takes the earlier entry.
+func (w *Waiter) match(outcomes []Outcome, records []gcoreapi.PurgeRecord) {
+	var waiting []*Outcome
+	for i := range outcomes {
+		if outcomes[i].State == pending {
+			waiting = append(waiting, &outcomes[i])
+		}
+	}
+	slices.SortStableFunc(waiting, func(a, b *Outcome) int { return a.Request.AcceptedAt.Compare(b.Request.AcceptedAt) })
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, o := range waiting {
+		id, ok := w.entries[o.Request.Number]
+		if !ok {
+			if id, ok = w.claim(o.Request, records); !ok {
+				continue
+			}
+		}
+		o.PurgeID = id
+		if i := slices.IndexFunc(records, func(r gcoreapi.PurgeRecord) bool { return r.ID == id }); i >= 0 {
+			o.State, o.Reason = settled(records[i].Status)
+		}
+	}
+}
+
+// claim takes for req the earliest entry of records that matches it and no
+// other request claimed. Call under w.mu.
+func (w *Waiter) claim(req scheduler.SentRequest, records []gcoreapi.PurgeRecord) (int64, bool) {
+	var best *gcoreapi.PurgeRecord
+	for i, r := range records {
+		if _, taken := w.claims[r.ID]; taken || !matches(req, r) {
+			continue
+		}
+		if best == nil || r.Created.Before(best.Created) || (r.Created.Equal(best.Created) && r.ID < best.ID) {
+			best = &records[i]
+		}
+	}
+	if best == nil {
+		return 0, false
+	}
+	w.claims[best.ID] = req.Number
+	w.entries[req.Number] = best.ID
+	return best.ID, true
+}
+
+// matches reports whether r may be the history's entry for req.
+func matches(req scheduler.SentRequest, r gcoreapi.PurgeRecord) bool {
+	return r.Type == req.Type &&
+		(r.ResourceID == 0 || r.ResourceID == req.ResourceID) &&
+		!r.Created.Before(req.AcceptedAt.Add(-createdSlack)) &&
+		sameSet(r.Items, req.Items)
+}
+
+func sameSet(a, b []string) bool {
+	in := func(set []string) map[string]bool {
+		m := make(map[string]bool, len(set))
+		for _, s := range set {
+			m[s] = true
+		}
+		return m
+	}
+	sa, sb := in(a), in(b)
+	if len(sa) != len(sb) {
+		return false
+	}
+	for s := range sa {
+		if !sb[s] {
+			return false
+		}
+	}
+	return true
+}
+
+// settled is what a status of the history means for a request: pending while
+// it is in progress.
+func settled(status gcoreapi.PurgeStatus) (State, string) {
+	switch status {
+	case gcoreapi.StatusInProgress:
+		return pending, ""
+	case gcoreapi.StatusSuccessful:
+		return Succeeded, ""
+	case gcoreapi.StatusFailed:
+		return Failed, "the API accepted it, but the purge history reports it failed"
+	case gcoreapi.StatusReportDisabled:
+		return Unconfirmed, `status reports are disabled for this account (the purge history says "Status report disabled")`
+	default:
+		return Unconfirmed, fmt.Sprintf("the purge history reports a status this provider does not know: %q", status)
+	}
+}
+
+func earlier(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// Progress says how far the requests are: "3 of 5 requests done", followed
+// by how many failed, timed out or are unconfirmed, when any.
+func (r Report) Progress() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of %d requests done", r.count(Succeeded), len(r.Outcomes))
+	for _, s := range []State{Failed, TimedOut, Unconfirmed} {
+		if n := r.count(s); n > 0 {
+			fmt.Fprintf(&b, ", %d %s", n, s)
+		}
+	}
+	return b.String()
+}
+
+func (r Report) count(s State) int {
+	n := 0
+	for _, o := range r.Outcomes {
+		if o.State == s {
+			n++
+		}
+	}
+	return n
+}
+
+// Err is nil unless a request failed or timed out: then the purge cannot be
+// relied on, and the error names each such request and why.
+func (r Report) Err() error {
+	lines := r.lines(Failed, TimedOut)
+	if lines == "" {
+		return nil
+	}
+	return errors.New("the API accepted the purge, but it did not complete:\n" + lines)
+}
+
+// Warning is "" unless the completion of a request could not be confirmed:
+// then it names each such request and why. The purge was accepted.
+func (r Report) Warning() string {
+	lines := r.lines(Unconfirmed)
+	if lines == "" {
+		return ""
+	}
+	return "the API accepted the purge, but its completion could not be confirmed:\n" + lines
+}
+
+// lines names the requests in states and why they are there, one a line.
+func (r Report) lines(states ...State) string {
+	var b strings.Builder
+	for _, o := range r.Outcomes {
+		if slices.Contains(states, o.State) {
+			fmt.Fprintf(&b, "- %s: %s\n", name(o.Request), o.Reason)
+		}
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// name names a request in messages: its type, its number and its first
+// items, e.g. "purge by URL request #3 (/a.js, /b.js and 98 more)".
+func name(req scheduler.SentRequest) string {
+	name := fmt.Sprintf("%s request #%d", req.Type, req.Number)
+	const shown = 3
+	switch n := len(req.Items); {
+	case n == 0:
+		return name
+	case n <= shown:
+		return fmt.Sprintf("%s (%s)", name, strings.Join(req.Items, ", "))
+	default:
+		return fmt.Sprintf("%s (%s and %d more)", name, strings.Join(req.Items[:shown], ", "), n-shown)
+	}
+}

@@ -1,0 +1,309 @@
+package completion
+
+import (
+	"context"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
+)
+
+var (
+	byURL     = gcoreapi.PurgeByURL
+	byPattern = gcoreapi.PurgeByPattern
+	all       = gcoreapi.PurgeAll
+)
+
+func TestSuccessfulPurgeIsDone(t *testing.T) {
+	h := newHarness(t, purge(10, byURL, 400*time.Millisecond, gcoreapi.StatusSuccessful, 5*time.Second, "/a", "/b"))
+	req := request(1, byURL, 0, "/b", "/a")
+	r := h.wait(context.Background(), req)
+
+	want := []Outcome{{Request: req, State: Succeeded, PurgeID: 10}}
+	if !reflect.DeepEqual(r.Outcomes, want) || r.Err() != nil || r.Warning() != "" {
+		t.Fatalf("report = %+v (err %v, warning %q)", r.Outcomes, r.Err(), r.Warning())
+	}
+	// Backing off from 1 s: done at 5 s, seen at 7 s.
+	assertReadingTimes(t, h, 0, time.Second, 3*time.Second, 7*time.Second)
+	wantQuery := gcoreapi.PurgeStatusQuery{CName: cname, Type: byURL, From: t0.Add(-time.Minute)}
+	if q := h.api.readings[0].q; q != wantQuery {
+		t.Fatalf("query = %+v, want %+v", q, wantQuery)
+	}
+	if want := []string{"0 of 1 requests done", "1 of 1 requests done"}; !slices.Equal(h.progress, want) {
+		t.Fatalf("progress = %q, want %q", h.progress, want)
+	}
+}
+
+func TestPollingBacksOffToFifteenSeconds(t *testing.T) {
+	h := newHarness(t, purge(10, all, 0, gcoreapi.StatusSuccessful, time.Minute))
+	r := h.wait(context.Background(), request(1, all, 0))
+
+	if r.Outcomes[0].State != Succeeded {
+		t.Fatalf("outcome = %+v", r.Outcomes[0])
+	}
+	assertReadingTimes(t, h, 0, time.Second, 3*time.Second, 7*time.Second, 15*time.Second,
+		30*time.Second, 45*time.Second, 60*time.Second)
+}
+
+// TestEachOutcome shows how a request ends for each thing the history can
+// say, or not say, and when.
+func TestEachOutcome(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		entries []entry
+		ctx     context.Context
+		state   State
+		reason  string
+		endsAt  time.Duration
+		err     string // in Err(), "" for none
+		warning string // in Warning(), "" for none
+	}{
+		{
+			name:    "failed",
+			entries: []entry{purge(7, byURL, time.Second, gcoreapi.StatusFailed, 2*time.Second, "/a")},
+			ctx:     context.Background(),
+			state:   Failed, reason: "the API accepted it, but the purge history reports it failed", endsAt: 3 * time.Second,
+			err: "the API accepted the purge, but it did not complete:\n" +
+				"- purge by URL request #1 (/a): the API accepted it, but the purge history reports it failed",
+		},
+		{
+			name:    "status report disabled",
+			entries: []entry{purge(7, byURL, time.Second, gcoreapi.StatusReportDisabled, 0, "/a")},
+			ctx:     context.Background(),
+			state:   Unconfirmed, reason: `status reports are disabled for this account (the purge history says "Status report disabled")`,
+			warning: "the API accepted the purge, but its completion could not be confirmed:\n" +
+				`- purge by URL request #1 (/a): status reports are disabled for this account`,
+		},
+		{
+			name:  "not found within the grace period",
+			ctx:   context.Background(),
+			state: Unconfirmed, reason: "not found in the purge history within 2m0s", endsAt: GracePeriod,
+			warning: "request #1 (/a): not found in the purge history within 2m0s",
+		},
+		{
+			name:  "not found before a nearer deadline",
+			ctx:   within(30 * time.Second),
+			state: Unconfirmed, reason: "not found in the purge history within 30s", endsAt: 30 * time.Second,
+			warning: "not found in the purge history within 30s",
+		},
+		{
+			name:    "another payload is not this request",
+			entries: []entry{purge(7, byURL, time.Second, gcoreapi.StatusSuccessful, 0, "/a", "/b")},
+			ctx:     within(10 * time.Second),
+			state:   Unconfirmed, reason: "not found in the purge history within 10s", endsAt: 10 * time.Second,
+			warning: "not found",
+		},
+		{
+			name:    "timeout while in progress",
+			entries: []entry{purge(7, byURL, time.Second, gcoreapi.StatusSuccessful, time.Hour, "/a")},
+			ctx:     within(time.Minute),
+			state:   TimedOut, reason: "timed out while in progress, after waiting 1m0s", endsAt: time.Minute,
+			err: "- purge by URL request #1 (/a): timed out while in progress, after waiting 1m0s",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, tc.entries...)
+			r := h.wait(tc.ctx, request(1, byURL, 0, "/a"))
+
+			o := r.Outcomes[0]
+			if o.State != tc.state || o.Reason != tc.reason || h.elapsed() != tc.endsAt {
+				t.Fatalf("outcome %s (%q) at %s, want %s (%q) at %s", o.State, o.Reason, h.elapsed(), tc.state, tc.reason, tc.endsAt)
+			}
+			assertMessage(t, "Err()", errText(r.Err()), tc.err)
+			assertMessage(t, "Warning()", r.Warning(), tc.warning)
+		})
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// assertMessage checks that got contains want, and is empty when want is.
+func assertMessage(t *testing.T, what, got, want string) {
+	t.Helper()
+	if (want == "") != (got == "") || !strings.Contains(got, want) {
+		t.Fatalf("%s = %q, want it to contain %q", what, got, want)
+	}
+}
+
+func TestEntryCreatedOverAMinuteBeforeTheAcceptanceIsAnotherPurge(t *testing.T) {
+	h := newHarness(t,
+		purge(1, byURL, 500*time.Millisecond, gcoreapi.StatusSuccessful, 0, "/x"),
+		// An earlier purge of /a, which the reading for /x lists too.
+		purge(2, byURL, 500*time.Millisecond, gcoreapi.StatusSuccessful, 0, "/a"),
+	)
+	r := h.wait(within(100*time.Second), request(1, byURL, 0, "/x"), request(2, byURL, 90*time.Second, "/a"))
+
+	if o := r.Outcomes[0]; o.State != Succeeded || o.PurgeID != 1 {
+		t.Fatalf("outcome of /x = %+v", o)
+	}
+	if o := r.Outcomes[1]; o.State != Unconfirmed || o.PurgeID != 0 || o.Reason != "not found in the purge history within 1m40s" {
+		t.Fatalf("outcome of /a = %+v", o)
+	}
+}
+
+func TestCancelledWhileInProgressIsUnconfirmed(t *testing.T) {
+	h := newHarness(t, purge(10, byURL, 0, gcoreapi.StatusSuccessful, time.Hour, "/a"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := drive(t, h.clk, func() Report {
+		return h.w.Wait(ctx, cname, []scheduler.SentRequest{request(1, byURL, 0, "/a")}, func(string) { cancel() })
+	})
+
+	if o := r.Outcomes[0]; o.State != Unconfirmed || o.PurgeID != 10 || o.Reason != "still in progress when waiting was cancelled after 0s" {
+		t.Fatalf("outcome = %+v", o)
+	}
+	if r.Err() != nil {
+		t.Fatalf("Err() = %v, want none: the user stopped waiting", r.Err())
+	}
+}
+
+func TestPurgeThatRodeOnAMergedRequest(t *testing.T) {
+	h := newHarness(t,
+		// Another client's purge of /b alone, created first.
+		purge(5, byURL, 300*time.Millisecond, gcoreapi.StatusSuccessful, 0, "/b"),
+		// The merged request: the job asked for /b, the request carried
+		// another job's /a and /c too.
+		purge(6, byURL, 400*time.Millisecond, gcoreapi.StatusSuccessful, 10*time.Second, "/c", "/a", "/b"),
+	)
+	req := request(2, byURL, 0, "/a", "/b", "/c")
+	r := h.wait(context.Background(), req)
+
+	if o := r.Outcomes[0]; o.State != Succeeded || o.PurgeID != 6 || h.elapsed() != 15*time.Second {
+		t.Fatalf("outcome %+v at %s, want purge 6 done at 15s", o, h.elapsed())
+	}
+}
+
+func TestIdenticalPayloadsAreClaimedInOrder(t *testing.T) {
+	h := newHarness(t,
+		purge(20, byURL, 200*time.Millisecond, gcoreapi.StatusFailed, 0, "/a"),
+		purge(21, byURL, 1200*time.Millisecond, gcoreapi.StatusSuccessful, 0, "/a"),
+	)
+	first, second := request(1, byURL, 0, "/a"), request(2, byURL, time.Second, "/a")
+
+	// Given in any order, the earlier request takes the earlier entry.
+	r := h.wait(context.Background(), second, first)
+	got := []Outcome{r.Outcomes[0], r.Outcomes[1]}
+	want := []Outcome{
+		{Request: second, State: Succeeded, PurgeID: 21},
+		{Request: first, State: Failed, PurgeID: 20, Reason: "the API accepted it, but the purge history reports it failed"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("outcomes:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestClaimsAreSharedByTheWaiter(t *testing.T) {
+	h := newHarness(t,
+		purge(20, byURL, 200*time.Millisecond, gcoreapi.StatusSuccessful, 0, "/a"),
+		purge(21, byURL, 1200*time.Millisecond, gcoreapi.StatusSuccessful, 0, "/a"),
+	)
+	first, second := request(1, byURL, 0, "/a"), request(2, byURL, time.Second, "/a")
+	ids := func(r Report) int64 { return r.Outcomes[0].PurgeID }
+
+	if id := ids(h.wait(context.Background(), first)); id != 20 {
+		t.Fatalf("first request took purge %d, want 20", id)
+	}
+	if id := ids(h.wait(context.Background(), second)); id != 21 {
+		t.Fatalf("second request took purge %d, want 21: 20 is claimed", id)
+	}
+	// Another job that rode the first request finds the same entry.
+	if id := ids(h.wait(context.Background(), first)); id != 20 {
+		t.Fatalf("first request, waited for again, took purge %d, want 20", id)
+	}
+}
+
+func TestReadingsThatFailAreRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		err      func(t *testing.T) error
+		readings []time.Duration
+	}{
+		{"429 asking for 10 s", func(t *testing.T) error {
+			return answer(t, http.StatusTooManyRequests, http.Header{"Retry-After": {"10"}})
+		}, []time.Duration{0, time.Second, 11 * time.Second}},
+		{"429 asking nothing: one more step", func(t *testing.T) error {
+			return answer(t, http.StatusTooManyRequests, nil)
+		}, []time.Duration{0, time.Second, 3 * time.Second, 7 * time.Second}},
+		{"server error: one more step", func(t *testing.T) error {
+			return answer(t, http.StatusBadGateway, nil)
+		}, []time.Duration{0, time.Second, 3 * time.Second, 7 * time.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, purge(10, byURL, 0, gcoreapi.StatusSuccessful, 5*time.Second, "/a"))
+			h.api.errs = []error{nil, tc.err(t)}
+			r := h.wait(context.Background(), request(1, byURL, 0, "/a"))
+
+			if r.Outcomes[0].State != Succeeded {
+				t.Fatalf("outcome = %+v", r.Outcomes[0])
+			}
+			assertReadingTimes(t, h, tc.readings...)
+		})
+	}
+}
+
+func TestUnreadableHistoryIsUnconfirmed(t *testing.T) {
+	h := newHarness(t)
+	h.api.errs = []error{answer(t, http.StatusForbidden, nil)}
+	r := h.wait(context.Background(), request(1, byURL, 0, "/a"))
+
+	o := r.Outcomes[0]
+	if o.State != Unconfirmed || !strings.HasPrefix(o.Reason, "the purge history could not be read: the Gcore API answered 403") {
+		t.Fatalf("outcome = %+v", o)
+	}
+	assertReadingTimes(t, h, 0)
+}
+
+func TestNotFoundAfterFailedReadingsSaysWhy(t *testing.T) {
+	h := newHarness(t)
+	h.api.errs = slices.Repeat([]error{answer(t, http.StatusBadGateway, nil)}, 100)
+	r := h.wait(within(20*time.Second), request(1, byURL, 0, "/a"))
+
+	if o := r.Outcomes[0]; o.State != Unconfirmed || !strings.Contains(o.Reason,
+		"not found in the purge history within 20s; its latest reading failed: the Gcore API answered 502") {
+		t.Fatalf("outcome = %+v", o)
+	}
+}
+
+func TestProgressOfSeveralRequests(t *testing.T) {
+	h := newHarness(t,
+		purge(1, byURL, 0, gcoreapi.StatusSuccessful, 2*time.Second, "/a"),
+		purge(2, byPattern, 0, gcoreapi.StatusFailed, 5*time.Second, "/img/*"),
+		purge(3, all, 0, gcoreapi.StatusReportDisabled, 0),
+	)
+	r := h.wait(context.Background(),
+		request(1, byURL, 0, "/a"), request(2, byPattern, 0, "/img/*"), request(3, all, 0))
+
+	want := []string{
+		"0 of 3 requests done, 1 unconfirmed",
+		"1 of 3 requests done, 1 unconfirmed",
+		"1 of 3 requests done, 1 failed, 1 unconfirmed",
+	}
+	if !slices.Equal(h.progress, want) {
+		t.Fatalf("progress:\n got %q\nwant %q", h.progress, want)
+	}
+	if got := r.Progress(); got != want[2] {
+		t.Fatalf("Progress() = %q", got)
+	}
+	// One reading per purge type still waited for.
+	var types []string
+	for _, rd := range h.api.readings {
+		types = append(types, rd.at.String()+" "+rd.q.Type.HistoryName())
+	}
+	wantTypes := []string{"0s purge_by_url", "0s purge_by_pattern", "0s purge_all",
+		"1s purge_by_url", "1s purge_by_pattern", "3s purge_by_url", "3s purge_by_pattern", "7s purge_by_pattern"}
+	if !slices.Equal(types, wantTypes) {
+		t.Fatalf("readings:\n got %q\nwant %q", types, wantTypes)
+	}
+	assertMessage(t, "Err()", errText(r.Err()), "- purge by pattern request #2 (/img/*): the API accepted it, but the purge history reports it failed")
+	assertMessage(t, "Warning()", r.Warning(), "- purge all request #3: status reports are disabled")
+}
