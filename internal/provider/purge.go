@@ -112,7 +112,7 @@ func (d *providerData) queuePurge(ctx context.Context, resourceID int64, purge g
 		return result, err
 	}
 	tflog.Info(ctx, "purge accepted", map[string]any{
-		"resource_id": resourceID, "purge_type": purge.Type.String(), "requests": result.Requests,
+		"resource_id": resourceID, "purge_type": purge.Type.String(), "requests": len(result.Requests),
 		"merged_with": result.Merged, "waited": result.Waited.String(), "settled_by_purge_all": result.SettledByPurgeAll,
 	})
 	return result, nil
