@@ -104,7 +104,7 @@ func (d *providerData) checkPurge(ctx context.Context, id int64, byURL *path.Pat
 					"by pattern (paths), which works on every CDN resource.", id, res.Cname))
 		}
 	case errors.Is(err, gcoreapi.ErrNotFound), errors.Is(err, gcoreapi.ErrUnauthorized):
-		diags.Append(purgeErrorDiagnostics(fmt.Errorf("check of CDN resource %d before the purge: %w", id, err), id,
+		diags.Append(requestErrorDiagnostics("purge", fmt.Errorf("check of CDN resource %d before the purge: %w", id, err), id,
 			"The plan read the CDN resource, so that this shows now rather than at apply; set plan_checks = false "+
 				"(or "+envPlanChecks+"=false) to plan without reading the API.")...)
 	case gcoreapi.CannotHeal(err):

@@ -75,7 +75,7 @@ func (d *providerData) sendPurge(ctx context.Context, config tfsdk.Config, args 
 		if purge.Type == gcoreapi.PurgeByURL {
 			afterwards = joinParagraphs(d.explainURLRefusal(ctx, resourceID, err), afterwards)
 		}
-		diags.Append(purgeErrorDiagnostics(err, resourceID, afterwards)...)
+		diags.Append(requestErrorDiagnostics("purge", err, resourceID, afterwards)...)
 	}
 	return result, diags
 }
@@ -158,34 +158,35 @@ func nothingToPurge() diag.Diagnostics {
 			"as validation should have refused the configuration.")}
 }
 
-// purgeErrorDiagnostics says what went wrong and what to fix. err comes from
-// the scheduler: it names the purge and carries the API's own message.
-// afterwards says what the state keeps of the purge, and so what the next
-// apply sends.
-func purgeErrorDiagnostics(err error, resourceID int64, afterwards string) diag.Diagnostics {
+// requestErrorDiagnostics says what went wrong with a request of the kind
+// noun names ("purge", "prefetch") and what to fix. err comes from the
+// scheduler: it names the request and carries the API's own message.
+// afterwards says what the state keeps, and so what the next apply sends.
+func requestErrorDiagnostics(noun string, err error, resourceID int64, afterwards string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	var timeout *scheduler.TimeoutError
+	title := strings.ToUpper(noun[:1]) + noun[1:]
 	what := "The " + strings.TrimSuffix(err.Error(), ".") + "."
 	switch {
 	case errors.As(err, &timeout):
-		summary := "Purge timed out"
+		summary := title + " timed out"
 		if timeout.Cancelled {
-			summary = "Purge cancelled"
+			summary = title + " cancelled"
 		}
 		diags.AddError(summary, what+"\n\n"+afterwards)
 	case errors.Is(err, gcoreapi.ErrUnauthorized):
 		diags.AddError("Gcore API key rejected", fmt.Sprintf("%s\n\nThe API key is wrong, expired or revoked. "+
 			"Set a valid permanent API token in api_key (provider \"gcore\") or in %s.\n\n%s", what, envAPIKey, afterwards))
 	case errors.Is(err, gcoreapi.ErrForbidden):
-		diags.AddError("Gcore API key lacks permission", fmt.Sprintf("%s\n\nThe API key is valid but may not purge this CDN resource. "+
-			"Use a token whose role can manage CDN resources of this account.\n\n%s", what, afterwards))
+		diags.AddError("Gcore API key lacks permission", fmt.Sprintf("%s\n\nThe API key is valid but may not %s this CDN resource. "+
+			"Use a token whose role can manage CDN resources of this account.\n\n%s", what, noun, afterwards))
 	case errors.Is(err, gcoreapi.ErrNotFound):
 		diags.AddAttributeError(path.Root("resource_id"), "CDN resource not found", fmt.Sprintf("%s\n\n"+
 			"CDN resource %d does not exist in the account of this API key. Check resource_id.\n\n%s", what, resourceID, afterwards))
 	case errors.Is(err, gcoreapi.ErrBadRequest):
-		diags.AddError("Gcore API rejected the purge", what+"\n\n"+afterwards)
+		diags.AddError("Gcore API rejected the "+noun, what+"\n\n"+afterwards)
 	default:
-		diags.AddError("Purge failed", what+"\n\n"+afterwards)
+		diags.AddError(title+" failed", what+"\n\n"+afterwards)
 	}
 	return diags
 }

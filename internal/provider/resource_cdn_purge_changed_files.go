@@ -238,7 +238,7 @@ func (r *cdnPurgeChangedFilesResource) Create(ctx context.Context, req resource.
 	if out.err != nil {
 		// Terraform replaces a failed create with a new object, so what the
 		// API accepted cannot be kept: nothing goes to state.
-		resp.Diagnostics.Append(purgeErrorDiagnostics(out.err, plan.ResourceID.ValueInt64(),
+		resp.Diagnostics.Append(requestErrorDiagnostics("purge", out.err, plan.ResourceID.ValueInt64(),
 			joinParagraphs(out.why, "Nothing was written to state: the next apply purges every file again."))...)
 		return
 	}
@@ -440,7 +440,7 @@ func (m *cdnPurgeChangedFilesModel) recordPartialPurge(ctx context.Context, prio
 	if refused := refusedFiles(out.purge, out.err); len(refused) > 0 {
 		afterwards += "\n\nThe API refused the URLs of these files: " + strings.Join(refused, ", ") + "."
 	}
-	diags.Append(purgeErrorDiagnostics(out.err, m.ResourceID.ValueInt64(), joinParagraphs(out.why, afterwards))...)
+	diags.Append(requestErrorDiagnostics("purge", out.err, m.ResourceID.ValueInt64(), joinParagraphs(out.why, afterwards))...)
 	return diags
 }
 
