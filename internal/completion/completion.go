@@ -39,6 +39,10 @@ type HistoryAPI interface {
 
 var _ HistoryAPI = (*gcoreapi.Client)(nil)
 
+// dateResolution is the resolution of an HTTP Date header: the API created a
+// purge's entry before the second its answer's Date names had ended.
+const dateResolution = time.Second
+
 const (
 	// GracePeriod is how long a request may be missing from the history
 	// before its completion is given up as unconfirmed: the history is beta,
@@ -330,16 +334,35 @@ func (w *Waiter) match(outcomes []Outcome, records []gcoreapi.PurgeRecord) {
 	}
 }
 
-// claim takes for req the earliest entry of records that matches it and no
-// other request claimed. Call under w.mu.
+// claim takes for req the entry of records that matches it, that no other
+// request claimed, and that the API most likely created for it: the latest
+// created by the time the API answered (its Date header has whole seconds,
+// hence dateResolution), else the earliest after. The history searched
+// reaches a minute back for clock skew between the API's servers, where an
+// earlier run's purge of the same files may stand: it is older, so it is not
+// taken. Requests claim in the order of acceptance, so that of two with one
+// payload, the earlier takes the earlier entry. Call under w.mu.
 func (w *Waiter) claim(req scheduler.SentRequest, records []gcoreapi.PurgeRecord) (int64, bool) {
+	answered := req.AcceptedAt.Add(dateResolution)
+	better := func(r, than *gcoreapi.PurgeRecord) bool {
+		rBefore, thanBefore := !r.Created.After(answered), !than.Created.After(answered)
+		switch {
+		case rBefore != thanBefore:
+			return rBefore
+		case !r.Created.Equal(than.Created):
+			return r.Created.After(than.Created) == rBefore
+		default:
+			return r.ID < than.ID
+		}
+	}
 	var best *gcoreapi.PurgeRecord
-	for i, r := range records {
-		if _, taken := w.claims[r.ID]; taken || !matches(req, r) {
+	for i := range records {
+		r := &records[i]
+		if _, taken := w.claims[r.ID]; taken || !matches(req, *r) {
 			continue
 		}
-		if best == nil || r.Created.Before(best.Created) || (r.Created.Equal(best.Created) && r.ID < best.ID) {
-			best = &records[i]
+		if best == nil || better(r, best) {
+			best = r
 		}
 	}
 	if best == nil {

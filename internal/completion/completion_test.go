@@ -202,6 +202,20 @@ func TestIdenticalPayloadsAreClaimedInOrder(t *testing.T) {
 	}
 }
 
+// TestAnEarlierRunsPurgeOfTheSameFilesIsNotTaken: the history searched
+// reaches a minute back, where an earlier run may have purged the same
+// files; the entry nearest the acceptance is this request's.
+func TestAnEarlierRunsPurgeOfTheSameFilesIsNotTaken(t *testing.T) {
+	h := newHarness(t,
+		purge(20, byURL, -40*time.Second, gcoreapi.StatusFailed, 0, "/a"),
+		purge(21, byURL, 200*time.Millisecond, gcoreapi.StatusSuccessful, 0, "/a"),
+	)
+	r := h.wait(context.Background(), request(1, byURL, 0, "/a"))
+	if o := r.Outcomes[0]; o.PurgeID != 21 || o.State != Succeeded {
+		t.Fatalf("outcome %+v, want purge 21, done: 20 is an earlier run's", o)
+	}
+}
+
 func TestClaimsAreSharedByTheWaiter(t *testing.T) {
 	h := newHarness(t,
 		purge(20, byURL, 200*time.Millisecond, gcoreapi.StatusSuccessful, 0, "/a"),

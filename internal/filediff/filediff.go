@@ -60,6 +60,19 @@ func Changes(old, new Files, opts Options) Purge {
 	return newPurge(paths, opts)
 }
 
+// Refreshed returns the URLs of the files of new that are new or have a new
+// version since old, sorted: the files a deploy brought, which a prefetch
+// loads into the CDN. Removed files are not among them.
+func Refreshed(old, new Files, opts Options) []string {
+	var paths []string
+	for path, version := range new {
+		if before, existed := old[path]; !existed || before != version {
+			paths = append(paths, path)
+		}
+	}
+	return newPurge(paths, opts).URLs
+}
+
 func newPurge(paths []string, opts Options) Purge {
 	p := Purge{urlsOf: make(map[string][]string, len(paths))}
 	seen := make(map[string]bool, len(paths))

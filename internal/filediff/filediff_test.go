@@ -89,3 +89,14 @@ func TestFilesOf(t *testing.T) {
 		t.Fatalf("FilesOf = %q", got)
 	}
 }
+
+func TestRefreshedIsWhatADeployBrought(t *testing.T) {
+	got := Refreshed(before, after, Options{IndexDocument: "index.html"})
+	want := []string{"/a.js", "/b.js", "/new%20file.js"} // not /gone.css, not /same.png
+	if !slices.Equal(got, want) {
+		t.Fatalf("Refreshed = %q, want %q", got, want)
+	}
+	if got := Refreshed(nil, Files{"/docs/index.html": "1"}, Options{IndexDocument: "index.html"}); !slices.Equal(got, []string{"/docs/", "/docs/index.html"}) {
+		t.Fatalf("first deploy: %q", got)
+	}
+}

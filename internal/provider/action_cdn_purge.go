@@ -31,7 +31,8 @@ func newCDNPurgeAction() action.Action { return &cdnPurgeAction{} }
 
 type cdnPurgeActionModel struct {
 	purgeArguments
-	Timeout types.String `tfsdk:"timeout"`
+	Timeout           types.String `tfsdk:"timeout"`
+	WaitForCompletion types.Bool   `tfsdk:"wait_for_completion"`
 }
 
 func (a *cdnPurgeAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
@@ -70,6 +71,10 @@ func (a *cdnPurgeAction) Schema(_ context.Context, _ action.SchemaRequest, resp 
 					"`90s` or `20m` (default `20m`).",
 				Optional:   true,
 				Validators: []validator.String{positiveDuration()},
+			},
+			"wait_for_completion": schema.BoolAttribute{
+				MarkdownDescription: waitForCompletionDescription,
+				Optional:            true,
 			},
 		},
 	}
@@ -122,7 +127,7 @@ func (a *cdnPurgeAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	}
 	subject := fmt.Sprintf("CDN resource %d: ", args.ResourceID.ValueInt64())
 	progress := func(msg string) { resp.SendProgress(action.InvokeProgressEvent{Message: subject + msg}) }
-	_, diags := a.data.sendPurge(ctx, req.Config, args.purgeArguments, timeout, progress)
+	_, diags := a.data.sendPurge(ctx, req.Config, args.purgeArguments, timeout, args.WaitForCompletion.ValueBool(), progress)
 	resp.Diagnostics.Append(diags...)
 }
 

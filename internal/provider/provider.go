@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/gcore-purge/terraform-provider-gcore/internal/completion"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
 )
@@ -135,6 +136,7 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	data := &providerData{
 		apiKey: apiKey, scheduler: scheduler.New(client, opts),
 		planChecks: planChecks, cdnResources: newCDNResources(client.CDNResource),
+		completion: completion.New(client, p.schedulerOptions.Clock),
 	}
 	tflog.Info(data.mask(ctx), "configured the Gcore API client", map[string]any{"base_url": baseURL, "api_key_set": apiKey != ""})
 	resp.ResourceData = data
@@ -178,6 +180,9 @@ type providerData struct {
 	scheduler    *scheduler.Scheduler
 	planChecks   bool
 	cdnResources *cdnResources
+	// completion waits for purges in the purge history; it pairs with
+	// scheduler, whose request numbers it keeps apart.
+	completion *completion.Waiter
 }
 
 // configuredData is what the provider's Configure handed to a resource or an

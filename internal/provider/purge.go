@@ -51,10 +51,11 @@ var (
 )
 
 // sendPurge checks the arguments once more, now that every value is known,
-// and purges through the scheduler within timeout. progress, if not nil,
-// hears how the purge goes.
+// and purges through the scheduler within timeout; with wait, it then waits
+// within the same timeout until the purge history says the purge is done.
+// progress, if not nil, hears how the purge goes.
 func (d *providerData) sendPurge(ctx context.Context, config tfsdk.Config, args purgeArguments, timeout time.Duration,
-	progress scheduler.Progress,
+	wait bool, progress scheduler.Progress,
 ) (scheduler.Result, diag.Diagnostics) {
 	ctx = d.mask(ctx)
 	diags := d.requireAPIKey()
@@ -68,6 +69,8 @@ func (d *providerData) sendPurge(ctx context.Context, config tfsdk.Config, args 
 	if diags.Append(argDiags...); diags.HasError() {
 		return scheduler.Result{}, diags
 	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	resourceID := args.ResourceID.ValueInt64()
 	result, err := d.queuePurge(ctx, resourceID, purge, timeout, progress)
 	if err != nil {
@@ -76,8 +79,23 @@ func (d *providerData) sendPurge(ctx context.Context, config tfsdk.Config, args 
 			afterwards = joinParagraphs(d.explainURLRefusal(ctx, resourceID, err), afterwards)
 		}
 		diags.Append(requestErrorDiagnostics("purge", err, resourceID, afterwards)...)
+		return result, diags
+	}
+	if wait {
+		report, waitDiags := d.awaitCompletion(ctx, resourceID, result, completionProgress(progress))
+		diags.Append(waitDiags...)
+		diags.Append(incompleteError(report, nothingRecorded)...)
 	}
 	return result, diags
+}
+
+// completionProgress passes the news of a wait for completion on to
+// progress, saying what they are about.
+func completionProgress(progress scheduler.Progress) scheduler.Progress {
+	if progress == nil {
+		return nil
+	}
+	return func(msg string) { progress("purge history: " + msg) }
 }
 
 // joinParagraphs joins the non-empty paragraphs of a diagnostic's detail.

@@ -39,10 +39,13 @@ func newCDNPurgeResource() resource.Resource { return &cdnPurgeResource{} }
 
 type cdnPurgeModel struct {
 	purgeArguments
-	ID       types.String      `tfsdk:"id"`
-	Triggers types.Map         `tfsdk:"triggers"`
-	PurgedAt timetypes.RFC3339 `tfsdk:"purged_at"`
-	Timeouts timeouts.Value    `tfsdk:"timeouts"`
+	ID       types.String `tfsdk:"id"`
+	Triggers types.Map    `tfsdk:"triggers"`
+	// WaitForCompletion is unset (false) unless configured, with no default,
+	// so that a state written before it existed plans no change.
+	WaitForCompletion types.Bool        `tfsdk:"wait_for_completion"`
+	PurgedAt          timetypes.RFC3339 `tfsdk:"purged_at"`
+	Timeouts          timeouts.Value    `tfsdk:"timeouts"`
 }
 
 func (r *cdnPurgeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -85,6 +88,10 @@ func (r *cdnPurgeResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				Optional:            true,
 				Validators:          purgeAllValidators(),
 				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+			},
+			"wait_for_completion": schema.BoolAttribute{
+				MarkdownDescription: waitForCompletionDescription + " Changing it alone purges nothing.",
+				Optional:            true,
 			},
 			"triggers": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary values that, when any of them changes, purge again (for example file hashes or a release version).",
@@ -152,7 +159,8 @@ func (r *cdnPurgeResource) Create(ctx context.Context, req resource.CreateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	result, diags := r.data.sendPurge(ctx, tfsdk.Config{Raw: req.Plan.Raw, Schema: req.Plan.Schema}, plan.purgeArguments, timeout, nil)
+	result, diags := r.data.sendPurge(ctx, tfsdk.Config{Raw: req.Plan.Raw, Schema: req.Plan.Schema}, plan.purgeArguments, timeout,
+		plan.WaitForCompletion.ValueBool(), nil)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/gcore-purge/terraform-provider-gcore/internal/completion"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/filediff"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/purgerules"
@@ -51,18 +52,23 @@ type cdnPurgeChangedFilesResource struct {
 func newCDNPurgeChangedFilesResource() resource.Resource { return &cdnPurgeChangedFilesResource{} }
 
 type cdnPurgeChangedFilesModel struct {
-	ID            types.String      `tfsdk:"id"`
-	ResourceID    types.Int64       `tfsdk:"resource_id"`
-	Files         types.Map         `tfsdk:"files"`
-	PurgeRemoved  types.Bool        `tfsdk:"purge_removed"`
-	PurgeAdded    types.Bool        `tfsdk:"purge_added"`
-	PurgeOnCreate types.Bool        `tfsdk:"purge_on_create"`
-	PurgeAllAbove types.Int64       `tfsdk:"purge_all_above"`
-	IndexDocument types.String      `tfsdk:"index_document"`
-	PurgedURLs    types.List        `tfsdk:"purged_urls"`
-	PurgedAll     types.Bool        `tfsdk:"purged_all"`
-	PurgedAt      timetypes.RFC3339 `tfsdk:"purged_at"`
-	Timeouts      timeouts.Value    `tfsdk:"timeouts"`
+	ID            types.String `tfsdk:"id"`
+	ResourceID    types.Int64  `tfsdk:"resource_id"`
+	Files         types.Map    `tfsdk:"files"`
+	PurgeRemoved  types.Bool   `tfsdk:"purge_removed"`
+	PurgeAdded    types.Bool   `tfsdk:"purge_added"`
+	PurgeOnCreate types.Bool   `tfsdk:"purge_on_create"`
+	PurgeAllAbove types.Int64  `tfsdk:"purge_all_above"`
+	IndexDocument types.String `tfsdk:"index_document"`
+	// WaitForCompletion and Prefetch are unset (false) unless configured,
+	// with no default, so that a state written before they existed plans
+	// no change.
+	WaitForCompletion types.Bool        `tfsdk:"wait_for_completion"`
+	Prefetch          types.Bool        `tfsdk:"prefetch"`
+	PurgedURLs        types.List        `tfsdk:"purged_urls"`
+	PurgedAll         types.Bool        `tfsdk:"purged_all"`
+	PurgedAt          timetypes.RFC3339 `tfsdk:"purged_at"`
+	Timeouts          timeouts.Value    `tfsdk:"timeouts"`
 }
 
 func (r *cdnPurgeChangedFilesResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -128,6 +134,18 @@ func (r *cdnPurgeChangedFilesResource) Schema(ctx context.Context, _ resource.Sc
 				Optional:   true,
 				Validators: []validator.String{indexDocument()},
 			},
+			"wait_for_completion": schema.BoolAttribute{
+				MarkdownDescription: waitForCompletionDescription + " With it, the files of a request the history reports " +
+					"failed keep their old version in state, so that the next apply purges them again. Changing it alone purges nothing.",
+				Optional: true,
+			},
+			"prefetch": schema.BoolAttribute{
+				MarkdownDescription: "After the purge (and its completion, with `wait_for_completion`), prefetch the files the " +
+					"apply brought: the changed and added ones, not the removed ones, so that the CDN holds them before the " +
+					"first visitor asks. A prefetch that fails is a warning naming the files not prefetched; the purge is " +
+					"recorded. Default `false`. Changing it alone sends nothing.",
+				Optional: true,
+			},
 			"purged_urls": schema.ListAttribute{
 				MarkdownDescription: "The URLs the latest purge cleared, sorted, as sent. Planned, so that `terraform plan` " +
 					"lists what the apply purges; kept by an apply that purges nothing. After a part-way failure, the URLs " +
@@ -183,7 +201,7 @@ func (r *cdnPurgeChangedFilesResource) ModifyPlan(ctx context.Context, req resou
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	purge, known, diags := plan.purge(ctx, prior)
+	work, known, diags := plan.deploy(ctx, prior)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -194,18 +212,18 @@ func (r *cdnPurgeChangedFilesResource) ModifyPlan(ctx context.Context, req resou
 		plan.PurgedURLs = types.ListUnknown(types.StringType)
 		plan.PurgedAll = types.BoolUnknown()
 		plan.PurgedAt = timetypes.NewRFC3339Unknown()
-	case len(purge.URLs) == 0:
+	case len(work.purge.URLs) == 0:
 		plan.keepPurged(prior)
 	default:
-		resp.Diagnostics.Append(plan.setPurged(ctx, purge.URLs, plan.purgesAll(purge))...)
+		resp.Diagnostics.Append(plan.setPurged(ctx, work.purge.URLs, work.all)...)
 		plan.PurgedAt = timetypes.NewRFC3339Unknown()
-		if r.data != nil {
-			resp.Diagnostics.Append(r.data.requireAPIKey()...)
-			resp.Diagnostics.Append(r.checkTime(ctx, plan, prior == nil, purge)...)
-			if !plan.ResourceID.IsUnknown() {
-				resp.Diagnostics.Append(r.data.checkPurge(ctx, plan.ResourceID.ValueInt64(), plan.byURL(purge))...)
-			}
+		if r.data != nil && !plan.ResourceID.IsUnknown() {
+			resp.Diagnostics.Append(r.data.checkPurge(ctx, plan.ResourceID.ValueInt64(), work.byURL())...)
 		}
+	}
+	if known && !work.empty() && r.data != nil {
+		resp.Diagnostics.Append(r.data.requireAPIKey()...)
+		resp.Diagnostics.Append(r.checkTime(ctx, plan, prior == nil, work)...)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -235,15 +253,15 @@ func (r *cdnPurgeChangedFilesResource) Create(ctx context.Context, req resource.
 	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	if out.err != nil {
+	if out.failed() {
 		// Terraform replaces a failed create with a new object, so what the
 		// API accepted cannot be kept: nothing goes to state.
-		resp.Diagnostics.Append(requestErrorDiagnostics("purge", out.err, plan.ResourceID.ValueInt64(),
-			joinParagraphs(out.why, "Nothing was written to state: the next apply purges every file again."))...)
+		resp.Diagnostics.Append(out.failure(plan.ResourceID.ValueInt64(),
+			"Nothing was written to state: the next apply purges every file again.")...)
 		return
 	}
 	plan.ID = types.StringValue(rand.Text())
-	resp.Diagnostics.Append(plan.recordPurge(ctx, out)...)
+	resp.Diagnostics.Append(plan.recordPurge(ctx, out, nil)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -267,15 +285,12 @@ func (r *cdnPurgeChangedFilesResource) Update(ctx context.Context, req resource.
 	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	if out.err != nil {
+	if out.failed() {
 		// Keep what the API accepted: the state holds the new version of
 		// exactly the files purged, so the next apply purges the rest.
 		resp.Diagnostics.Append(plan.recordPartialPurge(ctx, &prior, out)...)
 	} else {
-		resp.Diagnostics.Append(plan.recordPurge(ctx, out)...)
-		if len(out.purge.URLs) == 0 {
-			plan.keepPurged(&prior)
-		}
+		resp.Diagnostics.Append(plan.recordPurge(ctx, out, &prior)...)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -285,19 +300,54 @@ func (r *cdnPurgeChangedFilesResource) Delete(ctx context.Context, _ resource.De
 	tflog.Debug(ctx, "removing the changed-files purge from state; nothing is sent to the API")
 }
 
-// applied is what an apply sent and how the API took it.
-type applied struct {
-	purge filediff.Purge
-	all   bool // sent as one purge of everything
-	// why explains a refusal, when the API's answer does not.
-	result scheduler.Result
-	err    error // the scheduler's, with result partial
-	why    string
+// deploy is what an apply sends: the purge that takes the site from its
+// prior state to the plan, then, with prefetch, the URLs to prefetch.
+type deploy struct {
+	purge    filediff.Purge
+	all      bool     // the purge goes as one purge of everything (purge_all_above)
+	prefetch []string // the URLs of the files the apply brought
 }
 
-// apply checks the files again, now that all are known, then sends the purge
-// that takes the site from prior (nil on create) to plan. diags stop the
-// apply before anything is sent.
+func (w deploy) empty() bool { return len(w.purge.URLs) == 0 && len(w.prefetch) == 0 }
+
+// byURL is the attribute to warn on when the CDN resource cannot purge by
+// URL: files, unless the purge is one of everything.
+func (w deploy) byURL() *path.Path {
+	if w.all {
+		return nil
+	}
+	files := path.Root("files")
+	return &files
+}
+
+// applied is what an apply sent and how the API took it.
+type applied struct {
+	deploy
+	// result is the purge's: Accepted holds the URLs the API accepted, less
+	// those of requests the purge history reports failed.
+	result scheduler.Result
+	err    error  // the scheduler's, with result partial
+	why    string // explains a refusal the API's answer does not
+	// incomplete reports, with wait_for_completion, the requests the purge
+	// history says failed or were still in progress at the timeout.
+	incomplete completion.Report
+}
+
+// failed reports whether the purge, or its completion, failed.
+func (out applied) failed() bool { return out.err != nil || out.incomplete.Err() != nil }
+
+// failure is the error of a failed apply; afterwards says what the state
+// keeps.
+func (out applied) failure(resourceID int64, afterwards string) diag.Diagnostics {
+	if out.err != nil {
+		return requestErrorDiagnostics("purge", out.err, resourceID, joinParagraphs(out.why, afterwards))
+	}
+	return incompleteError(out.incomplete, afterwards)
+}
+
+// apply checks the files again, now that all are known, then sends what
+// takes the site from prior (nil on create) to plan, all within timeout.
+// diags stop the apply before anything is sent, or warn.
 func (r *cdnPurgeChangedFilesResource) apply(ctx context.Context, planned tfsdk.Plan, plan cdnPurgeChangedFilesModel,
 	prior *cdnPurgeChangedFilesModel, timeout time.Duration,
 ) (applied, diag.Diagnostics) {
@@ -306,28 +356,83 @@ func (r *cdnPurgeChangedFilesResource) apply(ctx context.Context, planned tfsdk.
 	}
 	ctx = r.data.mask(ctx)
 	diags := mapValidation(filesValidators())(ctx, tfsdk.Config{Raw: planned.Raw, Schema: planned.Schema}, path.Root("files"))
-	purge, _, purgeDiags := plan.purge(ctx, prior)
-	out := applied{purge: purge, all: plan.purgesAll(purge)}
-	if diags.Append(purgeDiags...); diags.HasError() || len(purge.URLs) == 0 {
+	work, _, workDiags := plan.deploy(ctx, prior)
+	out := applied{deploy: work}
+	if diags.Append(workDiags...); diags.HasError() || work.empty() {
 		return out, diags
 	}
 	diags.Append(r.data.requireAPIKey()...)
-	diags.Append(r.checkTime(ctx, plan, prior == nil, purge)...)
+	diags.Append(r.checkTime(ctx, plan, prior == nil, work)...)
 	if diags.HasError() {
 		return out, diags
 	}
-	request := gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: purge.URLs}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	id := plan.ResourceID.ValueInt64()
+	if len(work.purge.URLs) > 0 {
+		diags.Append(r.purge(ctx, id, &out, plan.WaitForCompletion.ValueBool(), timeout)...)
+	}
+	if !out.failed() && len(work.prefetch) > 0 {
+		diags.Append(r.prefetch(ctx, id, work.prefetch, timeout)...)
+	}
+	return out, diags
+}
+
+// purge sends out's purge and, with wait, waits until the purge history says
+// it is done; out records how it went.
+func (r *cdnPurgeChangedFilesResource) purge(ctx context.Context, id int64, out *applied, wait bool, timeout time.Duration) diag.Diagnostics {
+	request := gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: out.purge.URLs}
 	if out.all {
 		request = gcoreapi.Purge{Type: gcoreapi.PurgeAll}
 	}
-	out.result, out.err = r.data.queuePurge(ctx, plan.ResourceID.ValueInt64(), request, timeout, nil)
-	if out.err != nil && !out.all {
-		out.why = r.data.explainURLRefusal(ctx, plan.ResourceID.ValueInt64(), out.err)
+	out.result, out.err = r.data.queuePurge(ctx, id, request, timeout, nil)
+	if out.err != nil {
+		if !out.all {
+			out.why = r.data.explainURLRefusal(ctx, id, out.err)
+		}
+		return nil
 	}
-	if out.err == nil && out.all {
-		out.result.Accepted = purge.URLs
+	if out.all {
+		out.result.Accepted = out.purge.URLs
 	}
-	return out, diags
+	if !wait {
+		return nil
+	}
+	report, diags := r.data.awaitCompletion(ctx, id, out.result, nil)
+	if report.Err() != nil {
+		out.incomplete = report
+		failed := notCarriedOut(report)
+		out.result.Accepted = slices.DeleteFunc(slices.Clone(out.result.Accepted), func(u string) bool { return out.all || failed[u] })
+	}
+	return diags
+}
+
+// prefetch loads urls into the CDN after their purge. It only speeds up the
+// first visits: a failure is a warning naming the URLs not prefetched, and
+// the purge stays recorded.
+func (r *cdnPurgeChangedFilesResource) prefetch(ctx context.Context, id int64, urls []string, timeout time.Duration) diag.Diagnostics {
+	var diags diag.Diagnostics
+	result, err := r.data.queuePurge(ctx, id, gcoreapi.Purge{Type: gcoreapi.Prefetch, Items: urls}, timeout, nil)
+	if err == nil {
+		return diags
+	}
+	done := make(map[string]bool, len(result.Accepted))
+	for _, u := range result.Accepted {
+		done[u] = true
+	}
+	missed := slices.DeleteFunc(slices.Clone(urls), func(u string) bool { return done[u] })
+	diags.AddAttributeWarning(path.Root("prefetch"), "Prefetch incomplete", fmt.Sprintf("The %s.\n\nThe purge is recorded; "+
+		"%s of %d were not prefetched, and will load into the CDN at their first request: %s.",
+		strings.TrimSuffix(err.Error(), "."), pluralURLs(len(missed)), len(urls), clippedList(missed, 20)))
+	return diags
+}
+
+// clippedList writes at most n items, and how many more there are.
+func clippedList(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }
 
 // files reads the files; known is false while any key or version is unknown.
@@ -352,38 +457,31 @@ func (m cdnPurgeChangedFilesModel) options() filediff.Options {
 	}
 }
 
-// purge is what an apply of m purges after prior (nil on create); known is
+// deploy is what an apply of m sends after prior (nil on create); known is
 // false while the files are not all known.
-func (m cdnPurgeChangedFilesModel) purge(ctx context.Context, prior *cdnPurgeChangedFilesModel) (filediff.Purge, bool, diag.Diagnostics) {
+func (m cdnPurgeChangedFilesModel) deploy(ctx context.Context, prior *cdnPurgeChangedFilesModel) (deploy, bool, diag.Diagnostics) {
 	files, known, diags := m.files(ctx)
 	if !known || diags.HasError() {
-		return filediff.Purge{}, false, diags
+		return deploy{}, false, diags
 	}
-	if prior == nil {
-		if !m.PurgeOnCreate.ValueBool() {
-			return filediff.Purge{}, true, diags
-		}
-		return filediff.Everything(files, m.options()), true, diags
+	var work deploy
+	var old filediff.Files
+	switch {
+	case prior != nil:
+		var priorDiags diag.Diagnostics
+		old, _, priorDiags = prior.files(ctx)
+		diags.Append(priorDiags...)
+		work.purge = filediff.Changes(old, files, m.options())
+	case m.PurgeOnCreate.ValueBool():
+		work.purge = filediff.Everything(files, m.options())
+	default:
+		return work, true, diags // adopting a site: nothing is sent
 	}
-	old, _, priorDiags := prior.files(ctx)
-	diags.Append(priorDiags...)
-	return filediff.Changes(old, files, m.options()), true, diags
-}
-
-// byURL is the attribute to warn on when the CDN resource cannot purge by
-// URL: files, unless purge_all_above turns the purge into one of everything.
-func (m cdnPurgeChangedFilesModel) byURL(purge filediff.Purge) *path.Path {
-	if m.purgesAll(purge) {
-		return nil
+	work.all = !m.PurgeAllAbove.IsNull() && int64(len(work.purge.URLs)) > m.PurgeAllAbove.ValueInt64()
+	if m.Prefetch.ValueBool() {
+		work.prefetch = filediff.Refreshed(old, files, m.options())
 	}
-	files := path.Root("files")
-	return &files
-}
-
-// purgesAll reports whether purge_all_above turns purge into one purge of
-// everything.
-func (m cdnPurgeChangedFilesModel) purgesAll(purge filediff.Purge) bool {
-	return !m.PurgeAllAbove.IsNull() && int64(len(purge.URLs)) > m.PurgeAllAbove.ValueInt64()
+	return work, true, diags
 }
 
 // keepPurged plans the record of the latest purge as it is: an apply that
@@ -405,10 +503,11 @@ func (m *cdnPurgeChangedFilesModel) setPurged(ctx context.Context, urls []string
 	return diags
 }
 
-// recordPurge records a purge the API accepted whole; the record of an
-// apply that sent nothing is what ModifyPlan planned.
-func (m *cdnPurgeChangedFilesModel) recordPurge(ctx context.Context, out applied) diag.Diagnostics {
+// recordPurge records a purge the API accepted whole, or keeps the record of
+// prior (nil on create) when nothing was purged.
+func (m *cdnPurgeChangedFilesModel) recordPurge(ctx context.Context, out applied, prior *cdnPurgeChangedFilesModel) diag.Diagnostics {
 	if len(out.purge.URLs) == 0 {
+		m.keepPurged(prior) // planned unknown when the files were
 		return nil
 	}
 	m.PurgedAt = timetypes.NewRFC3339TimeValue(out.result.AcceptedAt.UTC())
@@ -431,7 +530,7 @@ func (m *cdnPurgeChangedFilesModel) recordPartialPurge(ctx context.Context, prio
 	m.Files = files
 	diags.Append(m.setPurged(ctx, slices.Sorted(slices.Values(out.result.Accepted)), false)...)
 	m.PurgedAt = prior.PurgedAt
-	if !out.result.AcceptedAt.IsZero() {
+	if len(out.result.Accepted) > 0 {
 		m.PurgedAt = timetypes.NewRFC3339TimeValue(out.result.AcceptedAt.UTC())
 	}
 	afterwards := fmt.Sprintf("%s of %d were purged before the failure and %d remain. The state records the new version of "+
@@ -440,7 +539,7 @@ func (m *cdnPurgeChangedFilesModel) recordPartialPurge(ctx context.Context, prio
 	if refused := refusedFiles(out.purge, out.err); len(refused) > 0 {
 		afterwards += "\n\nThe API refused the URLs of these files: " + strings.Join(refused, ", ") + "."
 	}
-	diags.Append(requestErrorDiagnostics("purge", out.err, m.ResourceID.ValueInt64(), joinParagraphs(out.why, afterwards))...)
+	diags.Append(out.failure(m.ResourceID.ValueInt64(), afterwards)...)
 	return diags
 }
 
@@ -471,17 +570,13 @@ func pluralURLs(n int) string {
 	return fmt.Sprintf("%d URLs", n)
 }
 
-// checkTime refuses a first purge that cannot finish within timeouts.create
-// at the limits in force, and warns of an update that cannot: a create
-// cannot keep partial progress (Terraform replaces a failed create with a new
-// object), an update can. The estimate is a lower bound.
-func (r *cdnPurgeChangedFilesResource) checkTime(ctx context.Context, m cdnPurgeChangedFilesModel, creating bool,
-	purge filediff.Purge,
-) diag.Diagnostics {
+// checkTime refuses a first apply that cannot finish within
+// timeouts.create at the limits in force, and warns of an update that
+// cannot: a create cannot keep partial progress (Terraform replaces a failed
+// create with a new object), an update can. The estimate is a lower bound:
+// the purge's requests, then the prefetch's, each at its own limit.
+func (r *cdnPurgeChangedFilesResource) checkTime(ctx context.Context, m cdnPurgeChangedFilesModel, creating bool, work deploy) diag.Diagnostics {
 	var diags diag.Diagnostics
-	if m.purgesAll(purge) || len(purge.URLs) == 0 {
-		return diags
-	}
 	timeout, d := m.Timeouts.Update(ctx, defaultCreateTimeout)
 	block := "timeouts.update"
 	if creating {
@@ -493,22 +588,39 @@ func (r *cdnPurgeChangedFilesResource) checkTime(ctx context.Context, m cdnPurge
 	}
 	ctx, cancel := context.WithTimeout(ctx, planReadTimeout)
 	defer cancel()
-	e := r.data.scheduler.Estimate(ctx, gcoreapi.PurgeByURL, len(purge.URLs))
-	if e.Minimum <= timeout {
+	var minimum time.Duration
+	var steps []string
+	estimate := func(t gcoreapi.PurgeType, verb string, n int) {
+		e := r.data.scheduler.Estimate(ctx, t, n)
+		minimum += e.Minimum
+		steps = append(steps, fmt.Sprintf("%s %s takes at least %d requests of at most %d URLs at the limit of %s (%s)",
+			verb, pluralURLs(n), e.Requests, e.PerRequest, e.Limit, e.LimitSource))
+	}
+	if !work.all && len(work.purge.URLs) > 0 {
+		estimate(gcoreapi.PurgeByURL, "purging", len(work.purge.URLs))
+	}
+	if len(work.prefetch) > 0 {
+		estimate(gcoreapi.Prefetch, "prefetching", len(work.prefetch))
+	}
+	if minimum <= timeout {
 		return diags
 	}
-	need := fmt.Sprintf("Purging %s takes at least %d requests of at most %d URLs; at the limit of %s (%s) that is at "+
-		"least %s, longer than %s (%s). The estimate is a lower bound: other purges of this CDN resource share the limit.",
-		pluralURLs(len(purge.URLs)), e.Requests, e.PerRequest, e.Limit, e.LimitSource, e.Minimum.Round(time.Second), block, timeout)
+	need := fmt.Sprintf("%s: at least %s, longer than %s (%s). The estimate is a lower bound: other purges of this CDN "+
+		"resource share the limits.", strings.Join(steps, ", then "), minimum.Round(time.Second), block, timeout)
+	need = strings.ToUpper(need[:1]) + need[1:]
+	prefetchOut := ""
+	if len(work.prefetch) > 0 {
+		prefetchOut = ", set prefetch = false"
+	}
 	if creating {
 		diags.AddAttributeError(path.Root("files"), "First purge cannot finish within timeouts.create", need+
-			"\n\nA failed create cannot keep what it purged, so this one does not start. Raise timeouts.create, "+
-			"set purge_all_above to purge everything at once above a number of URLs, or set purge_on_create = false "+
+			"\n\nA failed create cannot keep what it purged, so this one does not start. Raise timeouts.create"+prefetchOut+
+			", set purge_all_above to purge everything at once above a number of URLs, or set purge_on_create = false "+
 			"to record the files without purging them.")
 	} else {
 		diags.AddAttributeWarning(path.Root("files"), "Purge may not finish within timeouts.update", need+
 			"\n\nIf it times out, the state keeps what was purged and the next apply purges the rest. Raise "+
-			"timeouts.update or set purge_all_above to avoid that.")
+			"timeouts.update"+prefetchOut+" or set purge_all_above to avoid that.")
 	}
 	return diags
 }

@@ -27,7 +27,7 @@ func TestAccCDNPurgeChangedFiles_firstPurgeTooLongFailsAtPlan(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: h.siteConfig(numberedFiles(1000, "v1"), "timeouts {\n    create = \"3s\"\n  }"),
 			ExpectError: diagnostic("First purge cannot finish within timeouts.create",
-				"Purging 1000 URLs takes at least 10 requests of at most 100 URLs; at the limit of 2/s (account) that is at least 4s, longer than timeouts.create (3s)",
+				"Purging 1000 URLs takes at least 10 requests of at most 100 URLs at the limit of 2/s (account): at least 4s, longer than timeouts.create (3s)",
 				"Raise timeouts.create", "set purge_all_above", "purge_on_create = false"),
 		}},
 	})
