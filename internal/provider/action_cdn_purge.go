@@ -2,12 +2,10 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/actionvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
@@ -109,21 +107,11 @@ func (a *cdnPurgeAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 		resp.Diagnostics.Append(notConfigured())
 		return
 	}
-	timeout := defaultCreateTimeout
-	if !args.Timeout.IsNull() {
-		// The validator accepted it at plan time; an unknown value then is
-		// known now, and checked again by parsing.
-		d, ok := parsePositiveDuration(args.Timeout.ValueString())
-		if !ok {
-			resp.Diagnostics.AddAttributeError(timeoutPath, "Invalid timeout", durationAdvice(args.Timeout.ValueString()))
-			return
-		}
-		timeout = d
+	timeout, diags := invokeTimeout(args.Timeout)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
 	}
-	subject := fmt.Sprintf("CDN resource %d: ", args.ResourceID.ValueInt64())
-	progress := func(msg string) { resp.SendProgress(action.InvokeProgressEvent{Message: subject + msg}) }
-	_, diags := a.data.sendPurge(ctx, req.Config, args.purgeArguments, timeout, progress)
+	progress := invokeProgress(resp, args.ResourceID.ValueInt64())
+	_, diags = a.data.sendPurge(ctx, req.Config, args.purgeArguments, timeout, progress)
 	resp.Diagnostics.Append(diags...)
 }
-
-var timeoutPath = path.Root("timeout")
