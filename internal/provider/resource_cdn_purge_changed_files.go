@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -446,18 +445,7 @@ func (m *cdnPurgeChangedFilesModel) recordPartialPurge(ctx context.Context, prio
 
 // refusedFiles names the files whose URLs a 400 refused by index.
 func refusedFiles(purge filediff.Purge, err error) []string {
-	var requestErr *scheduler.RequestError
-	var apiErr *gcoreapi.Error
-	if !errors.As(err, &requestErr) || !errors.As(err, &apiErr) {
-		return nil
-	}
-	var urls []string
-	for _, i := range apiErr.RefusedItems {
-		if i < len(requestErr.Items) {
-			urls = append(urls, requestErr.Items[i])
-		}
-	}
-	files := purge.FilesOf(urls)
+	files := purge.FilesOf(refusedItems(err))
 	for i, f := range files {
 		files[i] = fmt.Sprintf("%q", f)
 	}
