@@ -73,11 +73,9 @@ func (a *cdnPrefetchAction) ModifyPlan(ctx context.Context, req action.ModifyPla
 	if a.data == nil {
 		return
 	}
-	resp.Diagnostics.Append(a.data.requireAPIKey()...)
 	var args cdnPrefetchActionModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &args)...)
-	if !resp.Diagnostics.HasError() && !args.ResourceID.IsUnknown() && !args.ResourceID.IsNull() {
-		resp.Diagnostics.Append(a.data.checkPurge(ctx, args.ResourceID.ValueInt64(), nil)...)
+	if resp.Diagnostics.Append(req.Config.Get(ctx, &args)...); !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(a.data.checkPlannedRequest(ctx, args.ResourceID, nil)...)
 	}
 }
 

@@ -89,11 +89,9 @@ func (a *cdnPurgeAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRe
 	if a.data == nil {
 		return
 	}
-	resp.Diagnostics.Append(a.data.requireAPIKey()...)
 	var args cdnPurgeActionModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &args)...)
-	if !resp.Diagnostics.HasError() && !args.ResourceID.IsUnknown() && !args.ResourceID.IsNull() {
-		resp.Diagnostics.Append(a.data.checkPurge(ctx, args.ResourceID.ValueInt64(), args.byURL())...)
+	if resp.Diagnostics.Append(req.Config.Get(ctx, &args)...); !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(a.data.checkPlannedRequest(ctx, args.ResourceID, args.byURL())...)
 	}
 }
 

@@ -103,17 +103,12 @@ func (r *cdnPrefetchResource) Configure(_ context.Context, req resource.Configur
 // rejected), so that the user learns it before apply; a plan that prefetches
 // nothing needs no key and reads nothing.
 func (r *cdnPrefetchResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.data == nil || req.Plan.Raw.IsNull() {
+	if r.data == nil || !sendsRequest(req, resp) {
 		return
 	}
-	if !req.State.Raw.IsNull() && len(resp.RequiresReplace) == 0 {
-		return // an update only of timeouts: nothing is sent
-	}
-	resp.Diagnostics.Append(r.data.requireAPIKey()...)
 	var plan cdnPrefetchModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if !resp.Diagnostics.HasError() && !plan.ResourceID.IsUnknown() {
-		resp.Diagnostics.Append(r.data.checkPurge(ctx, plan.ResourceID.ValueInt64(), nil)...)
+	if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(r.data.checkPlannedRequest(ctx, plan.ResourceID, nil)...)
 	}
 }
 
