@@ -2,12 +2,10 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/actionvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
@@ -96,11 +94,9 @@ func (a *cdnPurgeAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRe
 	if a.data == nil {
 		return
 	}
-	resp.Diagnostics.Append(a.data.requireAPIKey()...)
 	var args cdnPurgeActionModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &args)...)
-	if !resp.Diagnostics.HasError() && !args.ResourceID.IsUnknown() && !args.ResourceID.IsNull() {
-		resp.Diagnostics.Append(a.data.checkPurge(ctx, args.ResourceID.ValueInt64(), args.byURL())...)
+	if resp.Diagnostics.Append(req.Config.Get(ctx, &args)...); !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(a.data.checkPlannedRequest(ctx, args.ResourceID, args.byURL())...)
 	}
 }
 
@@ -114,21 +110,11 @@ func (a *cdnPurgeAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 		resp.Diagnostics.Append(notConfigured())
 		return
 	}
-	timeout := defaultCreateTimeout
-	if !args.Timeout.IsNull() {
-		// The validator accepted it at plan time; an unknown value then is
-		// known now, and checked again by parsing.
-		d, ok := parsePositiveDuration(args.Timeout.ValueString())
-		if !ok {
-			resp.Diagnostics.AddAttributeError(timeoutPath, "Invalid timeout", durationAdvice(args.Timeout.ValueString()))
-			return
-		}
-		timeout = d
+	timeout, diags := invokeTimeout(args.Timeout)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
 	}
-	subject := fmt.Sprintf("CDN resource %d: ", args.ResourceID.ValueInt64())
-	progress := func(msg string) { resp.SendProgress(action.InvokeProgressEvent{Message: subject + msg}) }
-	_, diags := a.data.sendPurge(ctx, req.Config, args.purgeArguments, timeout, args.WaitForCompletion.ValueBool(), progress)
+	progress := invokeProgress(resp, args.ResourceID.ValueInt64())
+	_, diags = a.data.sendPurge(ctx, req.Config, args.purgeArguments, timeout, args.WaitForCompletion.ValueBool(), progress)
 	resp.Diagnostics.Append(diags...)
 }
-
-var timeoutPath = path.Root("timeout")

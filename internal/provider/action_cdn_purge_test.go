@@ -29,12 +29,14 @@ import (
 const purgeTypeName = "gcore_cdn_purge"
 
 // protocolClient calls one provider server, configured with the harness's
-// key and base URL (from the environment, as a user would).
+// key and base URL (from the environment, as a user would), about the action
+// and the resource named typeName.
 type protocolClient struct {
 	t          testing.TB
 	server     actionServer
+	typeName   string
 	actionType tftypes.Object
-	// resourceType is the gcore_cdn_purge resource's.
+	// resourceType is the resource's of the same name.
 	resourceType tftypes.Object
 }
 
@@ -53,13 +55,15 @@ func objectType(t testing.TB, schema *tfprotov6.Schema) tftypes.Object {
 	return typ
 }
 
+// protocolClient is a client of gcore_cdn_purge.
 func (h *harness) protocolClient() *protocolClient {
 	h.t.Helper()
-	return newProtocolClient(h.t, h.factories["gcore"])
+	return newProtocolClient(h.t, h.factories["gcore"], purgeTypeName)
 }
 
-// newProtocolClient serves a provider from factory and configures it.
-func newProtocolClient(t testing.TB, factory func() (tfprotov6.ProviderServer, error)) *protocolClient {
+// newProtocolClient serves a provider from factory and configures it, to
+// call the action and the resource named typeName.
+func newProtocolClient(t testing.TB, factory func() (tfprotov6.ProviderServer, error), typeName string) *protocolClient {
 	t.Helper()
 	served, err := factory()
 	if err != nil {
@@ -77,8 +81,9 @@ func newProtocolClient(t testing.TB, factory func() (tfprotov6.ProviderServer, e
 	c := &protocolClient{
 		t:            t,
 		server:       server,
-		actionType:   objectType(t, schemas.ActionSchemas[purgeTypeName].Schema),
-		resourceType: objectType(t, schemas.ResourceSchemas[purgeTypeName]),
+		typeName:     typeName,
+		actionType:   objectType(t, schemas.ActionSchemas[typeName].Schema),
+		resourceType: objectType(t, schemas.ResourceSchemas[typeName]),
 	}
 	providerType := objectType(t, schemas.Provider)
 	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{
@@ -126,7 +131,7 @@ func (c *protocolClient) actionConfig(attrs map[string]tftypes.Value) *tfprotov6
 
 func (c *protocolClient) validate(config *tfprotov6.DynamicValue) []*tfprotov6.Diagnostic {
 	c.t.Helper()
-	resp, err := c.server.ValidateActionConfig(context.Background(), &tfprotov6.ValidateActionConfigRequest{ActionType: purgeTypeName, Config: config})
+	resp, err := c.server.ValidateActionConfig(context.Background(), &tfprotov6.ValidateActionConfigRequest{ActionType: c.typeName, Config: config})
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -135,7 +140,7 @@ func (c *protocolClient) validate(config *tfprotov6.DynamicValue) []*tfprotov6.D
 
 func (c *protocolClient) plan(config *tfprotov6.DynamicValue) []*tfprotov6.Diagnostic {
 	c.t.Helper()
-	resp, err := c.server.PlanAction(context.Background(), &tfprotov6.PlanActionRequest{ActionType: purgeTypeName, Config: config})
+	resp, err := c.server.PlanAction(context.Background(), &tfprotov6.PlanActionRequest{ActionType: c.typeName, Config: config})
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -150,7 +155,7 @@ type invocation struct {
 
 func (c *protocolClient) invoke(config *tfprotov6.DynamicValue) invocation {
 	c.t.Helper()
-	stream, err := c.server.InvokeAction(context.Background(), &tfprotov6.InvokeActionRequest{ActionType: purgeTypeName, Config: config})
+	stream, err := c.server.InvokeAction(context.Background(), &tfprotov6.InvokeActionRequest{ActionType: c.typeName, Config: config})
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -403,22 +408,32 @@ action "gcore_cdn_purge" "site" {
 	h.expectPurges("POST "+h.purgePath()+body, "POST "+h.purgePath()+body)
 }
 
-// TestActionDocsListEveryArgument keeps the action's docs page, written out
+// TestActionDocsListEveryArgument keeps the actions' docs pages, written out
 // by hand (the pinned Terraform CLI cannot export action schemas for
-// tfplugindocs), in step with the schema: each argument under its heading,
+// tfplugindocs), in step with the schemas: each argument under its heading,
 // with its description.
 func TestActionDocsListEveryArgument(t *testing.T) {
-	page, err := os.ReadFile("../../docs/actions/cdn_purge.md")
+	for page, newAction := range map[string]func() action.Action{
+		"../../docs/actions/cdn_purge.md":    newCDNPurgeAction,
+		"../../docs/actions/cdn_prefetch.md": newCDNPrefetchAction,
+	} {
+		expectDocsListEveryArgument(t, page, newAction())
+	}
+}
+
+func expectDocsListEveryArgument(t *testing.T, file string, a action.Action) {
+	t.Helper()
+	page, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, schemaDocs, _ := strings.Cut(string(page), "### Required")
 	required, optional, found := strings.Cut(schemaDocs, "### Optional")
 	if !found {
-		t.Fatal("the page lacks the Required and Optional sections")
+		t.Fatalf("%s lacks the Required and Optional sections", file)
 	}
 	resp := &action.SchemaResponse{}
-	newCDNPurgeAction().Schema(context.Background(), action.SchemaRequest{}, resp)
+	a.Schema(context.Background(), action.SchemaRequest{}, resp)
 	for name, attr := range resp.Schema.Attributes {
 		section := optional
 		if attr.IsRequired() {
@@ -430,7 +445,7 @@ func TestActionDocsListEveryArgument(t *testing.T) {
 			line, _, _ = strings.Cut(section[i:], "\n")
 		}
 		if line == "" || !strings.HasSuffix(line, ") "+attr.GetMarkdownDescription()) {
-			t.Errorf("docs/actions/cdn_purge.md: want a line %s...) %s\nunder its heading; got %q", entry, attr.GetMarkdownDescription(), line)
+			t.Errorf("%s: want a line %s...) %s\nunder its heading; got %q", file, entry, attr.GetMarkdownDescription(), line)
 		}
 	}
 }

@@ -192,7 +192,7 @@ func (h *harness) test(tc resource.TestCase) {
 // roomyLimits are the account limits of the simulator that cassettes are
 // recorded against: the cassettes replay them, so that a replay never waits
 // for rate-limit room. Tests of waiting run live, with limits of their own.
-var roomyLimits = gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "100/s", PurgeRequestLimit: "100/s"}
+var roomyLimits = gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "100/s", PurgeRequestLimit: "100/s", PrefetchRequestLimit: "100/s"}
 
 func (h *harness) startSimulator(cfg simulator.Config) {
 	cfg.APIKeys = append(cfg.APIKeys, simulatorKey)
@@ -324,12 +324,20 @@ func (c *capturingTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 }
 
 // purgesSent returns the purge requests sent so far, as "POST path body".
-func (h *harness) purgesSent() []string {
+func (h *harness) purgesSent() []string { return h.postsSent("/purge") }
+
+// prefetchesSent returns the prefetch requests sent so far, as "POST path
+// body".
+func (h *harness) prefetchesSent() []string { return h.postsSent("/prefetch") }
+
+// postsSent returns the requests sent so far to a path ending in endpoint, as
+// "POST path body".
+func (h *harness) postsSent(endpoint string) []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var out []string
 	for _, r := range h.sent {
-		if strings.HasSuffix(r.Path, "/purge") {
+		if strings.HasSuffix(r.Path, endpoint) {
 			out = append(out, r.Method+" "+r.Path+" "+compactJSON(r.Body))
 		}
 	}
@@ -349,6 +357,11 @@ func (h *harness) purgePath() string {
 	return fmt.Sprintf("/cdn/resources/%d/purge", h.resourceID)
 }
 
+// prefetchPath is the prefetch endpoint of the test's CDN resource.
+func (h *harness) prefetchPath() string {
+	return fmt.Sprintf("/cdn/resources/%d/prefetch", h.resourceID)
+}
+
 // expectPurges fails the test unless exactly these purges were sent, in order.
 func (h *harness) expectPurges(want ...string) {
 	h.t.Helper()
@@ -359,10 +372,30 @@ func (h *harness) expectPurges(want ...string) {
 
 // checkPurges is expectPurges as a step check.
 func (h *harness) checkPurges(want ...string) resource.TestCheckFunc {
+	return checkSent("purge", h.purgesSent, want)
+}
+
+// expectPrefetches fails the test unless exactly these prefetches were sent,
+// in order.
+func (h *harness) expectPrefetches(want ...string) {
+	h.t.Helper()
+	if err := h.checkPrefetches(want...)(nil); err != nil {
+		h.t.Error(err)
+	}
+}
+
+// checkPrefetches is expectPrefetches as a step check.
+func (h *harness) checkPrefetches(want ...string) resource.TestCheckFunc {
+	return checkSent("prefetch", h.prefetchesSent, want)
+}
+
+// checkSent checks that the requests of the kind noun names, as sent
+// returns them, are exactly want, in order.
+func checkSent(noun string, sent func() []string, want []string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		got := h.purgesSent()
+		got := sent()
 		if !reflect.DeepEqual(got, want) && (len(got) != 0 || len(want) != 0) {
-			return fmt.Errorf("purge requests sent:\n  got  %q\n  want %q", got, want)
+			return fmt.Errorf("%s requests sent:\n  got  %q\n  want %q", noun, got, want)
 		}
 		return nil
 	}

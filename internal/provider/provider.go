@@ -231,12 +231,12 @@ func (d *providerData) requireAPIKey() diag.Diagnostics {
 }
 
 func (p *gcoreProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{newCDNPurgeResource, newCDNPurgeChangedFilesResource}
+	return []func() resource.Resource{newCDNPurgeResource, newCDNPurgeChangedFilesResource, newCDNPrefetchResource}
 }
 
 // Actions need Terraform 1.14 or later; older versions ignore them.
 func (p *gcoreProvider) Actions(_ context.Context) []func() action.Action {
-	return []func() action.Action{newCDNPurgeAction}
+	return []func() action.Action{newCDNPurgeAction, newCDNPrefetchAction}
 }
 
 func (p *gcoreProvider) DataSources(_ context.Context) []func() datasource.DataSource {

@@ -224,7 +224,7 @@ func resourceIDValidators() []validator.Int64 {
 func urlsValidators() []validator.Set {
 	return []validator.Set{
 		itemCount(gcoreapi.MaxURLsPerRequest, "URLs"),
-		setvalidator.ValueStringsAre(purgeRule(purgerules.CheckURL, "a path starting with /, without scheme or host")),
+		setvalidator.ValueStringsAre(purgeRule(purgerules.CheckURL, urlRule)),
 	}
 }
 

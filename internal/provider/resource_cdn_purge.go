@@ -130,17 +130,12 @@ func (r *cdnPurgeResource) Configure(_ context.Context, req resource.ConfigureRe
 // API would refuse (checkPurge), so that the user learns it before apply; a
 // plan that purges nothing needs no key and reads nothing.
 func (r *cdnPurgeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.data == nil || req.Plan.Raw.IsNull() {
+	if r.data == nil || !sendsRequest(req, resp) {
 		return
 	}
-	if !req.State.Raw.IsNull() && len(resp.RequiresReplace) == 0 {
-		return // an update only of timeouts: nothing is sent
-	}
-	resp.Diagnostics.Append(r.data.requireAPIKey()...)
 	var plan cdnPurgeModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if !resp.Diagnostics.HasError() && !plan.ResourceID.IsUnknown() {
-		resp.Diagnostics.Append(r.data.checkPurge(ctx, plan.ResourceID.ValueInt64(), plan.byURL())...)
+	if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(r.data.checkPlannedRequest(ctx, plan.ResourceID, plan.byURL())...)
 	}
 }
 

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -217,12 +216,9 @@ func (r *cdnPurgeChangedFilesResource) ModifyPlan(ctx context.Context, req resou
 	default:
 		resp.Diagnostics.Append(plan.setPurged(ctx, work.purge.URLs, work.all)...)
 		plan.PurgedAt = timetypes.NewRFC3339Unknown()
-		if r.data != nil && !plan.ResourceID.IsUnknown() {
-			resp.Diagnostics.Append(r.data.checkPurge(ctx, plan.ResourceID.ValueInt64(), work.byURL())...)
-		}
 	}
 	if known && !work.empty() && r.data != nil {
-		resp.Diagnostics.Append(r.data.requireAPIKey()...)
+		resp.Diagnostics.Append(r.data.checkPlannedRequest(ctx, plan.ResourceID, work.byURL())...)
 		resp.Diagnostics.Append(r.checkTime(ctx, plan, prior == nil, work)...)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -311,9 +307,9 @@ type deploy struct {
 func (w deploy) empty() bool { return len(w.purge.URLs) == 0 && len(w.prefetch) == 0 }
 
 // byURL is the attribute to warn on when the CDN resource cannot purge by
-// URL: files, unless the purge is one of everything.
+// URL: files, when the deploy purges by URL.
 func (w deploy) byURL() *path.Path {
-	if w.all {
+	if w.all || len(w.purge.URLs) == 0 {
 		return nil
 	}
 	files := path.Root("files")
@@ -545,18 +541,7 @@ func (m *cdnPurgeChangedFilesModel) recordPartialPurge(ctx context.Context, prio
 
 // refusedFiles names the files whose URLs a 400 refused by index.
 func refusedFiles(purge filediff.Purge, err error) []string {
-	var requestErr *scheduler.RequestError
-	var apiErr *gcoreapi.Error
-	if !errors.As(err, &requestErr) || !errors.As(err, &apiErr) {
-		return nil
-	}
-	var urls []string
-	for _, i := range apiErr.RefusedItems {
-		if i < len(requestErr.Items) {
-			urls = append(urls, requestErr.Items[i])
-		}
-	}
-	files := purge.FilesOf(urls)
+	files := purge.FilesOf(refusedItems(err))
 	for i, f := range files {
 		files[i] = fmt.Sprintf("%q", f)
 	}

@@ -538,7 +538,7 @@ func BenchmarkPlanPurge(b *testing.B) {
 	b.Cleanup(func() { sim.Close() })
 	b.Setenv("GCORE_API_KEY", simulatorKey)
 	b.Setenv("GCORE_BASE_URL", sim.URL)
-	c := newProtocolClient(b, providerserver.NewProtocol6WithError(&gcoreProvider{version: "bench"}))
+	c := newProtocolClient(b, providerserver.NewProtocol6WithError(&gcoreProvider{version: "bench"}), purgeTypeName)
 	args := map[string]tftypes.Value{
 		"resource_id": number(testResourceID),
 		"urls":        stringSet("/files/1.js"),

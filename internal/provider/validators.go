@@ -23,15 +23,42 @@ var (
 	_ validator.String = durationValidator{}
 )
 
-// itemCount checks that a set holds 1 to most items, each a noun.
+// itemCount checks that the set of a purge holds 1 to most items, each a
+// noun.
 func itemCount(most int, noun string) validator.Set {
-	return itemCountValidator{max: most, noun: noun}
+	return itemCountValidator{max: most, noun: noun, request: "purge",
+		ifEmpty: "%[1]s is empty, so this purge would clear nothing. To purge the whole cache of the CDN resource, " +
+			"remove %[1]s and set purge_all = true instead.",
+		ifTooMany: "Split them across several gcore_cdn_purge resources (purges of one CDN resource are sent as fast as " +
+			"its rate limit allows), or purge by pattern.",
+	}
 }
 
-// purgeRule applies one of purgerules' checks to a string; rule says in words
-// what check accepts.
+// prefetchCount checks that the set of files of a prefetch holds 1 to most.
+func prefetchCount(most int) validator.Set {
+	return itemCountValidator{max: most, noun: "URLs", request: "prefetch",
+		ifEmpty: "%[1]s is empty, so this prefetch would load nothing. List the files to load; when the list comes " +
+			"from an expression that may be empty, create the prefetch only when it is not (count = length(...) > 0 ? 1 : 0).",
+		ifTooMany: "Split them across several gcore_cdn_prefetch resources: prefetches of one CDN resource that wait " +
+			"together are merged into requests as full as the API allows, sent as fast as its rate limit allows.",
+	}
+}
+
+// urlRule says in words what purgerules.CheckURL accepts: an entry of urls,
+// of a purge or of a prefetch.
+const urlRule = "a path starting with /, without scheme or host"
+
+// purgeRule applies one of purgerules' checks to a string of a purge; rule
+// says in words what check accepts.
 func purgeRule(check func(string) error, rule string) validator.String {
-	return ruleValidator{summary: "Invalid purge path", check: check, rule: rule}
+	return pathRule("purge", check, rule)
+}
+
+// pathRule applies one of purgerules' checks to a string sent in a request of
+// the kind noun names ("purge", "prefetch"); rule says in words what check
+// accepts.
+func pathRule(noun string, check func(string) error, rule string) validator.String {
+	return ruleValidator{summary: "Invalid " + noun + " path", check: check, rule: rule}
 }
 
 // fileVersion checks the version of a file of gcore_cdn_purge_changed_files.
@@ -70,10 +97,16 @@ func positiveDuration() validator.String { return durationValidator{} }
 // itemCountValidator is written here rather than taken from
 // setvalidator.SizeBetween because an empty set needs its own message: an
 // expression that evaluates to an empty list must say how to purge everything
-// on purpose (purge_all = true), never do it silently.
+// on purpose (purge_all = true), never do it silently, or how to skip a
+// prefetch of nothing.
 type itemCountValidator struct {
 	max  int
 	noun string
+	// request is what the set is sent in: "purge" or "prefetch".
+	request string
+	// ifEmpty is the message of an empty set, with the attribute's path as
+	// %[1]s; ifTooMany says how to send more than max items.
+	ifEmpty, ifTooMany string
 }
 
 func (v itemCountValidator) Description(context.Context) string {
@@ -101,14 +134,10 @@ func (v itemCountValidator) ValidateSet(_ context.Context, req validator.SetRequ
 	}
 	switch {
 	case n == 0 && !unknown:
-		resp.Diagnostics.AddAttributeError(req.Path, "Empty purge list",
-			fmt.Sprintf("%s is empty, so this purge would clear nothing. To purge the whole cache of the CDN resource, "+
-				"remove %s and set purge_all = true instead.", req.Path, req.Path))
+		resp.Diagnostics.AddAttributeError(req.Path, "Empty "+v.request+" list", fmt.Sprintf(v.ifEmpty, req.Path))
 	case n > v.max:
-		resp.Diagnostics.AddAttributeError(req.Path, "Too many items in one purge",
-			fmt.Sprintf("%s has %d %s; one purge takes at most %d. Split them across several gcore_cdn_purge resources "+
-				"(purges of one CDN resource are sent as fast as its rate limit allows), or purge by pattern.",
-				req.Path, n, v.noun, v.max))
+		resp.Diagnostics.AddAttributeError(req.Path, "Too many items in one "+v.request,
+			fmt.Sprintf("%s has %d %s; one %s takes at most %d. %s", req.Path, n, v.noun, v.request, v.max, v.ifTooMany))
 	}
 }
 

@@ -1,0 +1,161 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+var (
+	_ resource.Resource                = (*cdnPrefetchResource)(nil)
+	_ resource.ResourceWithConfigure   = (*cdnPrefetchResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*cdnPrefetchResource)(nil)
+	_ resource.ResourceWithImportState = (*cdnPrefetchResource)(nil)
+)
+
+// cdnPrefetchResource is one prefetch. Like a purge, it leaves no object
+// behind in the API, so the resource lives only in state: creating it
+// prefetches, replacing it prefetches again, destroying it sends nothing.
+type cdnPrefetchResource struct {
+	data *providerData
+}
+
+func newCDNPrefetchResource() resource.Resource { return &cdnPrefetchResource{} }
+
+type cdnPrefetchModel struct {
+	prefetchArguments
+	ID           types.String      `tfsdk:"id"`
+	Triggers     types.Map         `tfsdk:"triggers"`
+	PrefetchedAt timetypes.RFC3339 `tfsdk:"prefetched_at"`
+	Timeouts     timeouts.Value    `tfsdk:"timeouts"`
+}
+
+func (r *cdnPrefetchResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_cdn_prefetch"
+}
+
+func (r *cdnPrefetchResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Loads files into the cache of a Gcore CDN resource before the first visitor asks for them " +
+			"(prefetch). Creating the resource sends the prefetch; a change of any argument, `triggers` included, prefetches " +
+			"again. Destroying it sends nothing. A prefetch never clears the cache: purge changed files first.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "Unique identifier of this prefetch.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"resource_id": schema.Int64Attribute{
+				MarkdownDescription: prefetchResourceIDDescription,
+				Required:            true,
+				Validators:          resourceIDValidators(),
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+			},
+			"urls": schema.SetAttribute{
+				MarkdownDescription: prefetchURLsDescription,
+				ElementType:         types.StringType,
+				Required:            true,
+				Validators:          prefetchURLsValidators(),
+				PlanModifiers:       []planmodifier.Set{setplanmodifier.RequiresReplace()},
+			},
+			"triggers": schema.MapAttribute{
+				MarkdownDescription: "Arbitrary values that, when any of them changes, prefetch again (for example file hashes or a release version).",
+				ElementType:         types.StringType,
+				Optional:            true,
+				PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+			},
+			"prefetched_at": schema.StringAttribute{
+				CustomType:          timetypes.RFC3339Type{},
+				MarkdownDescription: "When the API accepted the prefetch (RFC 3339, UTC).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Create:            true,
+				CreateDescription: "How long a prefetch may take, waiting for rate-limit room included (default `20m`).",
+			}),
+		},
+	}
+}
+
+func (r *cdnPrefetchResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	data, diags := configuredData(req.ProviderData)
+	resp.Diagnostics.Append(diags...)
+	r.data = data
+}
+
+// ModifyPlan fails a plan that would prefetch without an API key, or that the
+// API would refuse (checkPurge: the CDN resource does not exist, the key is
+// rejected), so that the user learns it before apply; a plan that prefetches
+// nothing needs no key and reads nothing.
+func (r *cdnPrefetchResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if r.data == nil || !sendsRequest(req, resp) {
+		return
+	}
+	var plan cdnPrefetchModel
+	if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(r.data.checkPlannedRequest(ctx, plan.ResourceID, nil)...)
+	}
+}
+
+func (r *cdnPrefetchResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan cdnPrefetchModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if r.data == nil {
+		resp.Diagnostics.Append(notConfigured())
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	accepted, diags := r.data.sendPrefetch(ctx, tfsdk.Config{Raw: req.Plan.Raw, Schema: req.Plan.Schema}, plan.prefetchArguments, timeout, nil)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ID = types.StringValue(rand.Text())
+	plan.PrefetchedAt = timetypes.NewRFC3339TimeValue(accepted.UTC())
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Read keeps the state as it is: a prefetch leaves nothing in the API to read.
+func (r *cdnPrefetchResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+
+// Update only happens when timeouts change, every other argument forcing a
+// replacement: store the new timeouts, send nothing.
+func (r *cdnPrefetchResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan cdnPrefetchModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// ImportState refuses with advice: a prefetch leaves nothing in the API to
+// import.
+func (r *cdnPrefetchResource) ImportState(_ context.Context, _ resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	refuseImport(resp, "Add the gcore_cdn_prefetch resource to the configuration instead: the next apply prefetches its files.")
+}
+
+// Delete sends nothing: loaded files stay in the cache until they expire or
+// are purged, and destroying the resource only forgets the prefetch.
+func (r *cdnPrefetchResource) Delete(ctx context.Context, _ resource.DeleteRequest, _ *resource.DeleteResponse) {
+	tflog.Debug(ctx, "removing the prefetch from state; nothing is sent to the API")
+}
