@@ -25,7 +25,8 @@ echo "==> Starting the API simulator on loopback"
 export GCORE_API_KEY="demo-key\$not-a-real-token"
 # Limits compressed from minutes to seconds (1/m -> 1/s) so that the demo
 # shows rate-limit waits without taking minutes.
-"$work/gcore-api-simulator" -api-key "$GCORE_API_KEY" -compressed-limits -url-file "$work/url" >"$work/simulator.log" 2>&1 &
+# Its purge history reports each purge done 2 seconds after it was accepted.
+"$work/gcore-api-simulator" -api-key "$GCORE_API_KEY" -compressed-limits -purge-completion 2s -url-file "$work/url" >"$work/simulator.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
 [ -s "$work/url" ] || { cat "$work/simulator.log"; echo "the simulator did not start" >&2; exit 1; }
@@ -46,7 +47,7 @@ tf() { "$TERRAFORM" -chdir="$work" "$@"; }
 scheduler_log() {
   echo "--- the provider's purge scheduler said:"
   sed -nE 's/.*provider\.terraform-provider-gcore: (.*)$/\1/p' "$TF_LOG_PATH" | sed -E 's/: [@a-z_]+=.*$//' |
-    grep -E 'limits in force|request #|waiting|rate limited' | sed 's/^/    /' || echo "    (nothing: no purge)"
+    grep -E 'limits in force|request #|waiting|rate limited|purge history' | sed 's/^/    /' || echo "    (nothing: no purge)"
   : >"$TF_LOG_PATH"
 }
 
@@ -56,7 +57,13 @@ mkdir -p "$site/assets" "$site/docs"
 for i in $(seq 0 247); do echo "asset $i v1" >"$site/assets/file$i.js"; done
 echo "home v1" >"$site/index.html"
 echo "docs v1" >"$site/docs/index.html"
-apply() { tf apply -auto-approve -no-color -compact-warnings -var site_dir="$site" "$@"; }
+# shown prints what Terraform did, without the plan that lists every file:
+# the whole output when the command failed.
+shown() {
+  if ! "$@" >"$work/terraform.out" 2>&1; then cat "$work/terraform.out"; return 1; fi
+  grep -E 'Creat|Modif|Destr|complete|Warning:|Error|purged_urls =' "$work/terraform.out" || true
+}
+apply() { shown tf apply -auto-approve -no-color -compact-warnings -var site_dir="$site" "$@"; }
 
 echo "==> terraform apply: the first deploy purges every file of the site"
 apply -var release=1.0.0
@@ -79,7 +86,7 @@ tf show -json "$work/deploy.tfplan" | grep -oE '"purged_urls":\[[^]]*\]' | sed -
   sed -E 's/^"purged_urls":\[//; s/\]$//; s/"//g; s/,/ /g' | fold -s -w 96 | sed 's/^/    /'
 
 echo "==> terraform apply of that plan (release 1.0.1): the changed files, and the release's patterns again"
-tf apply -no-color -compact-warnings "$work/deploy.tfplan"
+shown tf apply -no-color -compact-warnings "$work/deploy.tfplan"
 scheduler_log
 
 echo "==> What the API simulator received"

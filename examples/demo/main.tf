@@ -1,6 +1,7 @@
 # The configuration `make demo` applies against the local API simulator: a
-# site deployed with gcore_cdn_purge_changed_files, a pattern purge that runs
-# again when the release changes, and a second site purged whole.
+# site deployed with gcore_cdn_purge_changed_files (waiting for the purge to
+# complete, then prefetching), a pattern purge that runs again when the
+# release changes, and a second site purged whole.
 terraform {
   required_providers {
     gcore = {
@@ -22,13 +23,17 @@ variable "release" {
 provider "gcore" {}
 
 # Every file of the site with its MD5: the first apply purges them all, each
-# later apply exactly the files that changed or went, 100 URLs a request.
+# later apply exactly the files that changed or went, 100 URLs a request. The
+# apply waits until Gcore's purge history says the purge is done, then
+# prefetches the files the deploy brought.
 resource "gcore_cdn_purge_changed_files" "site" {
   resource_id = 100200
   files = {
     for f in fileset(var.site_dir, "**") : "/${f}" => filemd5("${var.site_dir}/${f}")
   }
-  index_document = "index.html"
+  index_document      = "index.html"
+  wait_for_completion = true
+  prefetch            = true
 }
 
 # Everything under the release's folders, purged by pattern, again whenever

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/completion"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
@@ -39,6 +40,7 @@ func (d *providerData) awaitCompletion(ctx context.Context, resourceID int64, re
 		return completion.Report{}, diags
 	}
 	report := d.completion.Wait(ctx, res.Cname, result.Requests, progress)
+	tflog.Info(ctx, fmt.Sprintf("purge history of CDN resource %d (%s): %s", resourceID, res.Cname, report.Progress()))
 	if warning := report.Warning(); warning != "" {
 		diags.AddWarning("Purge completion not confirmed", capitalized(warning)+".")
 	}
