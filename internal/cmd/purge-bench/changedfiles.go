@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
 )
 
 // A site is the files of a deploy and their versions, as HCL.
@@ -193,4 +196,60 @@ func (b *bench) bigPlanBenchmark(runs int) bool {
 	row(fmt.Sprintf("gcore_cdn_purge_changed_files with %d files", files), seconds(wall), fmt.Sprintf("%.2f", ratio))
 	fmt.Printf("\n- within 2× of terraform_data: %s.\n", verdict(ratio <= 2))
 	return ratio <= 2
+}
+
+// completionBenchmark is benchmark 6: an apply that changes 1,000 files of
+// a site with wait_for_completion and prefetch, while the simulator's purge
+// history reports each purge done completion after it was accepted.
+func (b *bench) completionBenchmark() bool {
+	const files = 1000
+	const completion = 2 * time.Second
+	heading(fmt.Sprintf("6. A deploy changing %d files, waiting for completion, then prefetching", files))
+	hcl := func(s site) string {
+		return requiredProviders + fmt.Sprintf("resource \"gcore_cdn_purge_changed_files\" \"site\" {\n  resource_id = %d\n"+
+			"  purge_on_create = false\n  wait_for_completion = true\n  prefetch = true\n  files = %s\n}\n", siteID, s.hcl())
+	}
+	first := numberedSite(files)
+	dir, err := b.workspace(hcl(first))
+	if err == nil {
+		_, err = b.terraformIn(dir, "apply", "-auto-approve", "-input=false", "-no-color")
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "main.tf"), []byte(hcl(first.deploy(files, 0, 0))), 0o600)
+	}
+	if err == nil {
+		b.sim.Reset()
+		err = b.sim.SetPurgeOutcome(gcoreapi.StatusSuccessful, completion)
+	}
+	var wall time.Duration
+	if err == nil {
+		wall, err = b.terraformIn(dir, "apply", "-auto-approve", "-input=false", "-no-color")
+	}
+	if err != nil {
+		log.Print(err)
+		return false
+	}
+	var purges, prefetches, historyReads int
+	for _, r := range b.sim.Requests() {
+		switch {
+		case strings.HasSuffix(r.Path, "/purge"):
+			purges++
+		case strings.HasSuffix(r.Path, "/prefetch"):
+			prefetches++
+		case r.Path == "/cdn/purge_statuses":
+			historyReads++
+		}
+	}
+	prefetchRate := mustParseRate(simulator.CompressedLimits.PrefetchRequestLimit)
+	forced := forcedWindows(purges, urlRate.Requests) + forcedWindows(prefetches, prefetchRate.Requests)
+	row("apply", "wall time", "purge requests", "prefetch requests", "history reads", "429s", "windows forced")
+	row("---", "---", "---", "---", "---", "---", "---")
+	row(fmt.Sprintf("%d changed files", files), seconds(wall), fmt.Sprint(purges), fmt.Sprint(prefetches),
+		fmt.Sprint(historyReads), fmt.Sprint(b.sim.RateLimited()), fmt.Sprint(forced))
+	documented := time.Duration(forcedWindows(purges, gcoreapi.DocumentedRate(gcoreapi.PurgeByURL).Requests))*time.Minute +
+		time.Duration(forcedWindows(prefetches, gcoreapi.DocumentedPrefetchRate().Requests))*time.Minute
+	fmt.Printf("\nWith the history reporting each purge done %s after it was accepted. At the documented limits "+
+		"(2 purges by URL and 1 prefetch a minute) the same requests need at least %s of rate-limit windows, "+
+		"plus the purges' own completion time.\n", completion, documented)
+	return purges == files/100 && prefetches == files/100
 }
