@@ -40,11 +40,11 @@ func Everything(files Files, opts Options) Purge {
 	return newPurge(slices.Collect(maps.Keys(files)), opts)
 }
 
-// Changes is the purge that takes a site from old to new: the files whose
+// Changes is the purge that takes a site from old to next: the files whose
 // version changed, and those added or removed when opts say so.
-func Changes(old, new Files, opts Options) Purge {
+func Changes(old, next Files, opts Options) Purge {
 	var paths []string
-	for path, version := range new {
+	for path, version := range next {
 		before, existed := old[path]
 		if existed && before != version || !existed && opts.PurgeAdded {
 			paths = append(paths, path)
@@ -52,7 +52,7 @@ func Changes(old, new Files, opts Options) Purge {
 	}
 	if opts.PurgeRemoved {
 		for path := range old {
-			if _, kept := new[path]; !kept {
+			if _, kept := next[path]; !kept {
 				paths = append(paths, path)
 			}
 		}
@@ -60,12 +60,12 @@ func Changes(old, new Files, opts Options) Purge {
 	return newPurge(paths, opts)
 }
 
-// Refreshed returns the URLs of the files of new that are new or have a new
+// Refreshed returns the URLs of the files of next that are new or have a new
 // version since old, sorted: the files a deploy brought, which a prefetch
 // loads into the CDN. Removed files are not among them.
-func Refreshed(old, new Files, opts Options) []string {
+func Refreshed(old, next Files, opts Options) []string {
 	var paths []string
-	for path, version := range new {
+	for path, version := range next {
 		if before, existed := old[path]; !existed || before != version {
 			paths = append(paths, path)
 		}
@@ -105,18 +105,18 @@ func urlsOfFile(path, indexDocument string) []string {
 }
 
 // Settle returns the files to record once the URLs in accepted were purged,
-// when the purge went from old to new: a file takes its new version (or is
+// when the purge went from old to next: a file takes its new version (or is
 // gone, if removed) when all its URLs were accepted, or when it needed no
 // purge; otherwise it keeps its old version (or stays absent, if added), so
 // that the next Changes purges exactly what remains. remaining counts the
 // URLs of the purge not accepted.
-func (p Purge) Settle(old, new Files, accepted []string) (settled Files, remaining int) {
+func (p Purge) Settle(old, next Files, accepted []string) (settled Files, remaining int) {
 	done := make(map[string]bool, len(accepted))
 	for _, u := range accepted {
 		done[u] = true
 	}
-	settled = make(Files, len(new))
-	for path, version := range new {
+	settled = make(Files, len(next))
+	for path, version := range next {
 		if p.purgedAll(path, done) {
 			settled[path] = version
 		} else if before, existed := old[path]; existed {
@@ -124,7 +124,7 @@ func (p Purge) Settle(old, new Files, accepted []string) (settled Files, remaini
 		}
 	}
 	for path, before := range old {
-		if _, kept := new[path]; !kept && !p.purgedAll(path, done) {
+		if _, kept := next[path]; !kept && !p.purgedAll(path, done) {
 			settled[path] = before
 		}
 	}

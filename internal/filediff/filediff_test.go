@@ -53,23 +53,23 @@ func TestIndexDocumentPurgesItsDirectory(t *testing.T) {
 func TestSettleKeepsOnlyWhatWasAccepted(t *testing.T) {
 	opts := Options{PurgeAdded: true, PurgeRemoved: true, IndexDocument: "index.html"}
 	old := Files{"/a.js": "1", "/gone.css": "1", "/docs/index.html": "1", "/same": "1"}
-	new := Files{"/a.js": "2", "/added.js": "1", "/docs/index.html": "2", "/same": "1"}
-	p := Changes(old, new, opts)
+	next := Files{"/a.js": "2", "/added.js": "1", "/docs/index.html": "2", "/same": "1"}
+	p := Changes(old, next, opts)
 	// Accepted: /a.js, and only half of the index document's URLs.
-	settled, remaining := p.Settle(old, new, []string{"/a.js", "/docs/index.html"})
+	settled, remaining := p.Settle(old, next, []string{"/a.js", "/docs/index.html"})
 
 	want := Files{"/a.js": "2", "/gone.css": "1", "/docs/index.html": "1", "/same": "1"}
 	if !maps.Equal(settled, want) || remaining != 3 {
 		t.Fatalf("settled %v with %d remaining, want %v with 3 (/added.js, /docs/, /gone.css)", settled, remaining, want)
 	}
 	// What the next apply purges is exactly what remained.
-	next := Changes(settled, new, opts).URLs
-	if wantNext := []string{"/added.js", "/docs/", "/docs/index.html", "/gone.css"}; !slices.Equal(next, wantNext) {
-		t.Fatalf("next purge %q, want %q", next, wantNext)
+	rest := Changes(settled, next, opts).URLs
+	if wantRest := []string{"/added.js", "/docs/", "/docs/index.html", "/gone.css"}; !slices.Equal(rest, wantRest) {
+		t.Fatalf("next purge %q, want %q", rest, wantRest)
 	}
 
-	settled, remaining = p.Settle(old, new, p.URLs)
-	if !maps.Equal(settled, new) || remaining != 0 {
+	settled, remaining = p.Settle(old, next, p.URLs)
+	if !maps.Equal(settled, next) || remaining != 0 {
 		t.Fatalf("all accepted: settled %v, %d remaining", settled, remaining)
 	}
 }

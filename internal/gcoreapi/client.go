@@ -97,10 +97,8 @@ func (c *Client) PurgeAt(ctx context.Context, resourceID int64, p Purge) (time.T
 	if err := c.send(ctx, http.MethodPost, resourcePath(resourceID)+"/purge", nil, body, nil, &header); err != nil {
 		return time.Time{}, err
 	}
-	at, err := http.ParseTime(header.Get("Date"))
-	if err != nil {
-		return time.Time{}, nil
-	}
+	// An unreadable Date gives the zero time: the caller uses its own clock.
+	at, _ := http.ParseTime(header.Get("Date"))
 	return at, nil
 }
 

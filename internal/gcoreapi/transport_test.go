@@ -109,7 +109,9 @@ func TestTransportFailures(t *testing.T) {
 	reset := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.ReadAll(r.Body) // the request arrived whole
 		conn, _, _ := http.NewResponseController(w).Hijack()
-		_ = conn.(*net.TCPConn).SetLinger(0) // close with a reset
+		if tcp, ok := conn.(*net.TCPConn); ok {
+			_ = tcp.SetLinger(0) // close with a reset
+		}
 		_ = conn.Close()
 	}))
 	defer reset.Close()

@@ -55,7 +55,7 @@ func purgeConfigFor(name string, id int64, args string) string {
 func TestAccPlanChecks_unknownCDNResourceFailsThePlan(t *testing.T) {
 	h := newHarness(t, liveSimulator(checkedSite()))
 	cli := h.planCLI(purgeConfigFor("typo", 999, `urls = ["/a.js"]`) +
-		fmt.Sprintf("resource \"gcore_cdn_purge_changed_files\" \"site\" {\n  resource_id = 999\n  files = { \"/a.js\" = \"1\" }\n}\n"))
+		"resource \"gcore_cdn_purge_changed_files\" \"site\" {\n  resource_id = 999\n  files = { \"/a.js\" = \"1\" }\n}\n")
 	out, err := cli.run("plan")
 	if err == nil || !diagnostic("CDN resource not found", "CDN resource 999 does not exist in the account of this API key",
 		"set plan_checks = false").MatchString(out) {

@@ -351,7 +351,7 @@ func (r *cdnPurgeChangedFilesResource) apply(ctx context.Context, planned tfsdk.
 		return applied{}, diag.Diagnostics{notConfigured()}
 	}
 	ctx = r.data.mask(ctx)
-	diags := mapValidation(filesValidators())(ctx, tfsdk.Config{Raw: planned.Raw, Schema: planned.Schema}, path.Root("files"))
+	diags := mapValidation(filesValidators())(ctx, tfsdk.Config(planned), path.Root("files"))
 	work, _, workDiags := plan.deploy(ctx, prior)
 	out := applied{deploy: work}
 	if diags.Append(workDiags...); diags.HasError() || work.empty() {

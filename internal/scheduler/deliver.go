@@ -13,7 +13,7 @@ import (
 // all its jobs, and settles its jobs accordingly.
 func (s *Scheduler) deliver(q *queue, req *request) {
 	for {
-		apiTime, err := s.send(q, req)
+		apiTime, err := s.send(req)
 		retryAt, retry := s.recordAnswer(q, req, apiTime, err)
 		if !retry {
 			return
@@ -30,7 +30,7 @@ func (s *Scheduler) deliver(q *queue, req *request) {
 
 // send makes one attempt at req, with a context no job's end cancels, and
 // returns the API's time of acceptance when its answer gave one.
-func (s *Scheduler) send(q *queue, req *request) (apiTime time.Time, err error) {
+func (s *Scheduler) send(req *request) (apiTime time.Time, err error) {
 	s.mu.Lock()
 	msg := fmt.Sprintf("sent request #%d (%s)", req.number, req.describe())
 	for _, j := range req.members {

@@ -269,7 +269,7 @@ func (s *Scheduler) await(ctx context.Context, j *job) (Result, error) {
 			s.passNotes(j)
 			return j.outcome()
 		case <-ctx.Done():
-			return s.leave(ctx, j)
+			return s.leave(j)
 		}
 	}
 }
@@ -291,7 +291,7 @@ func (s *Scheduler) passNotes(j *job) {
 // the other jobs they carry, unless none is left to wait for a retry. An
 // attempt carrying its items that awaits its answer is waited for, so that
 // its acceptance counts. A job that finished meanwhile keeps its outcome.
-func (s *Scheduler) leave(ctx context.Context, j *job) (Result, error) {
+func (s *Scheduler) leave(j *job) (Result, error) {
 	s.mu.Lock()
 	j.left = true
 	if j.queued {

@@ -427,11 +427,6 @@ func (s *Simulator) handle(r *http.Request, body []byte) answer {
 	return notFound()
 }
 
-// purgeResourceID reads {id} from /cdn/resources/{id}/purge.
-func purgeResourceID(path string) (int64, bool) {
-	return resourceID(path, "/purge")
-}
-
 // resourceID reads {id} from /cdn/resources/{id} followed by suffix. An ID
 // that is not a positive integer does not match the route at all, as on the
 // API.
