@@ -216,20 +216,12 @@ func TestPrefetchSendsTheDocumentedBody(t *testing.T) {
 	}
 }
 
-// startSimulator serves a simulator on a fake clock, with a client for it.
+// startSimulatorAt is startSimulator on a fake clock.
 func startSimulatorAt(t *testing.T, cfg simulator.Config) (*simulator.Server, *gcoreapi.Client, *clocktest.Fake) {
 	t.Helper()
 	clock := clocktest.NewFake(time.Date(2021, 10, 29, 13, 21, 1, 550849000, time.UTC))
-	cfg.APIKeys, cfg.Now = []string{testKey}, clock.Now
-	sim, err := simulator.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	client, err := gcoreapi.New(gcoreapi.Config{BaseURL: sim.URL, APIKey: testKey})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg.Now = clock.Now
+	sim, client := startSimulator(t, cfg)
 	return sim, client, clock
 }
 
