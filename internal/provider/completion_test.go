@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -202,4 +203,47 @@ func expectPrefetches(h *harness, want ...[]string) error {
 		return fmt.Errorf("prefetches %q, want %q", got, want)
 	}
 	return nil
+}
+
+// TestAction_waitsForCompletionAndSaysHowFar: the action reports how many
+// of its requests the purge history says are done, and fails on a purge the
+// history reports failed.
+func TestAction_waitsForCompletionAndSaysHowFar(t *testing.T) {
+	h := newHarness(t, liveSimulator(historySimulator(gcoreapi.StatusSuccessful, time.Second)))
+	c := h.protocolClient()
+	config := c.actionConfig(map[string]tftypes.Value{
+		"resource_id":         number(h.resourceID),
+		"urls":                stringSet("/index.html"),
+		"wait_for_completion": tftypes.NewValue(tftypes.Bool, true),
+	})
+	inv := c.invoke(config)
+	expectNoDiagnostics(t, "InvokeAction", inv.diagnostics)
+	expectProgress(t, inv.progress,
+		fmt.Sprintf(`^CDN resource %d: accepted$`, h.resourceID),
+		fmt.Sprintf(`^CDN resource %d: purge history: 0 of 1 requests done$`, h.resourceID),
+		fmt.Sprintf(`^CDN resource %d: purge history: 1 of 1 requests done$`, h.resourceID))
+
+	if err := h.sim.SetPurgeOutcome(gcoreapi.StatusFailed, 0); err != nil {
+		t.Fatal(err)
+	}
+	inv = c.invoke(config)
+	if !diagnostic("Purge did not complete", "reports it failed").MatchString(render(inv.diagnostics)) {
+		t.Errorf("diagnostics %s, want the failed purge", render(inv.diagnostics))
+	}
+}
+
+// TestAction_planReadsTheCDNResource: planning the action raises what the
+// API would answer its purge (plan_checks).
+func TestAction_planReadsTheCDNResource(t *testing.T) {
+	h := newHarness(t, liveSimulator(checkedSite()))
+	c := h.protocolClient()
+	diags := c.plan(c.actionConfig(map[string]tftypes.Value{"resource_id": number(999), "urls": stringSet("/a.js")}))
+	if !diagnostic("CDN resource not found", "CDN resource 999 does not exist").MatchString(render(diags)) {
+		t.Errorf("diagnostics %s, want the unknown CDN resource at plan", render(diags))
+	}
+	diags = c.plan(c.actionConfig(map[string]tftypes.Value{"resource_id": number(testResourceID + 1), "urls": stringSet("/a.js")}))
+	if !diagnostic("CDN resource cannot purge by URL", "ignore_vary_header").MatchString(render(diags)) {
+		t.Errorf("diagnostics %s, want the warning on urls", render(diags))
+	}
+	h.expectPurges()
 }

@@ -34,6 +34,34 @@ func TestAccCDNPurgeChangedFiles_firstPurgeTooLongFailsAtPlan(t *testing.T) {
 	h.expectSimCalls(&mark, limitsCall)
 }
 
+// TestAccCDNPurgeChangedFiles_estimateCountsThePrefetch: 300 files purge in
+// 3 requests (a window at 2/s) within 2s, but prefetching them too takes 3
+// more at 1/s: the plan refuses the create with prefetch, not without.
+func TestAccCDNPurgeChangedFiles_estimateCountsThePrefetch(t *testing.T) {
+	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits}))
+	timeouts := "timeouts {\n    create = \"2s\"\n  }"
+	h.test(resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config: h.siteConfig(numberedFiles(300, "v1"), timeouts+"\n  prefetch = true"),
+				ExpectError: diagnostic("First purge cannot finish within timeouts.create",
+					"Purging 300 URLs takes at least 3 requests of at most 100 URLs at the limit of 2/s (account), then prefetching "+
+						"300 URLs takes at least 3 requests of at most 100 URLs at the limit of 1/s (account): at least 3s",
+					"set prefetch = false"),
+				PlanOnly: true,
+			},
+			{
+				Config:             h.siteConfig(numberedFiles(300, "v1"), timeouts),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+		},
+	})
+	if n := len(h.sim.Purges()) + len(h.sim.Prefetches()); n != 0 {
+		t.Errorf("%d requests sent by plans", n)
+	}
+}
+
 // TestAccCDNPurgeChangedFiles_timeoutPartWayThenTheRest: an update whose
 // timeout ends after two of its three requests keeps the 200 URLs the API
 // accepted; the plan warned it might not finish. The next apply purges
