@@ -58,14 +58,6 @@ func incompleteError(report completion.Report, afterwards string) diag.Diagnosti
 	return diags
 }
 
-// capitalized starts a sentence with a message that starts lower case.
-func capitalized(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
 // notCarriedOut returns the items of the requests report found failed or
 // timed out: what the API accepted but did not purge.
 func notCarriedOut(report completion.Report) map[string]bool {

@@ -120,6 +120,11 @@ func TestAccCDNPurge_mergedPurgesWaitForTheirOneRequest(t *testing.T) {
 				if p := h.sim.Purges(); len(p) != 1 || len(p[0].Items) != 3 {
 					return fmt.Errorf("accepted purges %+v, want one request of the 3 URLs", p)
 				}
+				// The history says "In progress" for a second: each purge
+				// read it again before the apply ended.
+				if n := h.historyReads(); n < 2 {
+					return fmt.Errorf("the history was read %d times, want until the merged request was done", n)
+				}
 				return nil
 			},
 		}},

@@ -98,6 +98,14 @@ func completionProgress(progress scheduler.Progress) scheduler.Progress {
 	return func(msg string) { progress("purge history: " + msg) }
 }
 
+// capitalized starts a sentence with a message that starts lower case.
+func capitalized(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 // joinParagraphs joins the non-empty paragraphs of a diagnostic's detail.
 func joinParagraphs(paragraphs ...string) string {
 	return strings.Join(slices.DeleteFunc(paragraphs, func(p string) bool { return p == "" }), "\n\n")
@@ -183,7 +191,7 @@ func nothingToPurge() diag.Diagnostics {
 func requestErrorDiagnostics(noun string, err error, resourceID int64, afterwards string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	var timeout *scheduler.TimeoutError
-	title := strings.ToUpper(noun[:1]) + noun[1:]
+	title := capitalized(noun)
 	what := "The " + strings.TrimSuffix(err.Error(), ".") + "."
 	switch {
 	case errors.As(err, &timeout):

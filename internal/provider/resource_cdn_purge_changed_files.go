@@ -591,8 +591,7 @@ func (r *cdnPurgeChangedFilesResource) checkTime(ctx context.Context, m cdnPurge
 		return diags
 	}
 	need := fmt.Sprintf("%s: at least %s, longer than %s (%s). The estimate is a lower bound: other purges of this CDN "+
-		"resource share the limits.", strings.Join(steps, ", then "), minimum.Round(time.Second), block, timeout)
-	need = strings.ToUpper(need[:1]) + need[1:]
+		"resource share the limits.", capitalized(strings.Join(steps, ", then ")), minimum.Round(time.Second), block, timeout)
 	prefetchOut := ""
 	if len(work.prefetch) > 0 {
 		prefetchOut = ", set prefetch = false"
