@@ -2,33 +2,39 @@
 // reading the purge history (GET /cdn/purge_statuses, which Gcore's portal
 // calls beta). It knows nothing of Terraform.
 //
-// The purge's answer carries no ID, so a request is looked up in the history
+// The purge's answer carries no ID, so a purge is looked up in the history
 // by its CDN resource (cname), its type, its payload as a set (the URLs or
 // patterns of the whole request, those of the jobs merged into it included;
 // none for a purge-all) and its creation time: no earlier than a minute
-// before the API accepted the request by its own clock (the Date of its 201,
+// before the API accepted the purge by its own clock (the Date of its 201,
 // in whole seconds; the minute also absorbs any gap between the clock of the
-// answer and that of the history). Among the entries that match, a request
-// takes the earliest not yet claimed by another request of the same Waiter,
-// so that two requests with one payload find two entries, in order.
+// answer and that of the history). Payloads are compared as paths (the
+// history lists full URLs: gcoreapi drops their scheme and host), each with
+// its percent-escapes decoded, so that the history may write a path encoded
+// or not. Among the entries that match, a purge takes the one the API most
+// likely created for it (see claim), not yet claimed by another purge of
+// the same Waiter, so that two purges with one payload find two entries, in
+// order.
 //
 // The history is polled from once a second, doubling to once every 15
-// seconds. A 429 is waited out for as long as it asks (gcoreapi.Error's
-// RetryAfter), or one more step when it asks nothing.
+// seconds. A failed reading is classified by retry.Classify, as the
+// scheduler's are: a 429 is waited out for as long as it asks, or one more
+// step when it asks nothing; a transient failure waits one more step;
+// anything else ends the wait, unconfirmed.
 package completion
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/gcore-purge/terraform-provider-gcore/internal/clock"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
-	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/retry"
 )
 
 // HistoryAPI is the part of the Gcore client a Waiter uses: it reads every
@@ -56,29 +62,23 @@ const (
 )
 
 // Waiter waits for the purges of one provider instance. Its claims on
-// history entries are shared by all its calls, so that two requests never
-// take the same entry. It is safe for concurrent use.
+// history entries are shared by all its calls, so that two purges never take
+// the same entry. It is safe for concurrent use.
 type Waiter struct {
-	api   HistoryAPI
-	clock clock.Clock
+	api HistoryAPI
 
 	mu sync.Mutex
-	// claims maps a history entry's ID to the number of the request that
-	// took it, and entries the other way round: jobs that rode one request
-	// share its entry.
-	claims  map[int64]int
-	entries map[int]int64
+	// claims maps a history entry's ID to the key of the purge that took
+	// it, and entries the other way round: jobs that rode one request share
+	// its entry.
+	claims  map[int64]uint64
+	entries map[uint64]int64
 }
 
-// New returns a Waiter that reads the history through api. A nil clk means
-// clock.Real(); the deadline of Wait's context is read on clk. The requests
-// it waits for must come from one scheduler.Scheduler, whose numbers tell
-// them apart.
-func New(api HistoryAPI, clk clock.Clock) *Waiter {
-	if clk == nil {
-		clk = clock.Real()
-	}
-	return &Waiter{api: api, clock: clk, claims: make(map[int64]int), entries: make(map[int]int64)}
+// New returns a Waiter that reads the history through api. The purges it
+// waits for must come from one gcoreapi.Client, whose keys tell them apart.
+func New(api HistoryAPI) *Waiter {
+	return &Waiter{api: api, claims: make(map[int64]uint64), entries: make(map[uint64]int64)}
 }
 
 // State is how a request ended, as far as the history tells.
@@ -113,31 +113,31 @@ func (s State) String() string {
 	}
 }
 
-// Outcome is how one request ended.
+// Outcome is how one purge ended.
 type Outcome struct {
-	Request scheduler.SentRequest
-	State   State
-	// PurgeID is the ID of the history's entry for the request; 0 when none
+	Purge gcoreapi.AcceptedPurge
+	State State
+	// PurgeID is the ID of the history's entry for the purge; 0 when none
 	// was found.
 	PurgeID int64
-	// Reason says why a request did not succeed, in words that follow its
-	// name: "purge by URL request #3 (/a.js): <Reason>".
+	// Reason says why a purge did not succeed, in words that follow its
+	// name: "purge by URL (/a.js): <Reason>".
 	Reason string
 }
 
-// Report is how the requests of one Wait ended, in the order given.
+// Report is how the purges of one Wait ended, in the order given.
 type Report struct {
 	Outcomes []Outcome
 }
 
-// Wait polls the purge history until each of requests, accepted on the CDN
+// Wait polls the purge history until each of purges, accepted on the CDN
 // resource whose delivery domain is cname, is found and no longer "In
-// progress", or until ctx ends. A request not found within GracePeriod, or
+// progress", or until ctx ends. A purge not found within GracePeriod, or
 // before ctx's deadline when that is nearer, is Unconfirmed. progress, when
 // not nil, hears "2 of 5 requests done" each time that changes. The report
-// says how each request ended: Err and Warning turn it into words.
-func (w *Waiter) Wait(ctx context.Context, cname string, requests []scheduler.SentRequest, progress func(string)) Report {
-	p := w.newPoll(ctx, cname, requests)
+// says how each purge ended: Err and Warning turn it into words.
+func (w *Waiter) Wait(ctx context.Context, cname string, purges []gcoreapi.AcceptedPurge, progress func(string)) Report {
+	p := w.newPoll(ctx, cname, purges)
 	shown := ""
 	for {
 		wait := p.read()
@@ -165,19 +165,16 @@ type poll struct {
 	report   Report
 }
 
-func (w *Waiter) newPoll(ctx context.Context, cname string, requests []scheduler.SentRequest) *poll {
-	p := &poll{w: w, ctx: ctx, cname: cname, start: w.clock.Now(), step: firstPoll}
+func (w *Waiter) newPoll(ctx context.Context, cname string, purges []gcoreapi.AcceptedPurge) *poll {
+	p := &poll{w: w, ctx: ctx, cname: cname, start: time.Now(), step: firstPoll}
 	p.graceEnd = p.start.Add(GracePeriod)
 	if deadline, ok := ctx.Deadline(); ok {
 		p.deadline = deadline
 		p.graceEnd = earlier(p.graceEnd, deadline)
 	}
-	p.report.Outcomes = make([]Outcome, len(requests))
-	for i, r := range requests {
-		p.report.Outcomes[i] = Outcome{Request: r}
-		if r.Type.HistoryName() == "" {
-			p.report.Outcomes[i].State, p.report.Outcomes[i].Reason = Unconfirmed, r.Type.String()+" is not in the purge history"
-		}
+	p.report.Outcomes = make([]Outcome, len(purges))
+	for i, purge := range purges {
+		p.report.Outcomes[i] = Outcome{Purge: purge}
 	}
 	return p
 }
@@ -191,25 +188,27 @@ func (p *poll) read() time.Duration {
 	var err error
 	for _, q := range p.queries() {
 		var found []gcoreapi.PurgeRecord
-		if found, err = p.w.api.PurgeStatuses(p.ctx, q); err != nil {
+		found, err = p.w.api.PurgeStatuses(p.ctx, q)
+		records = append(records, found...)
+		if err != nil {
 			break
 		}
-		records = append(records, found...)
 	}
-	now := p.w.clock.Now()
-	var apiErr *gcoreapi.Error
+	now := time.Now()
+	failure := retry.Classify(err, now)
 	switch {
-	case err == nil:
-		p.lastErr = nil
+	case err == nil, errors.Is(err, gcoreapi.ErrHistoryTruncated):
+		// A history too long to read whole still says what it holds.
+		p.lastErr = err
 		p.w.match(p.report.Outcomes, records)
 	case p.ctx.Err() != nil:
 		return 0 // sleep sees the end
-	case errors.As(err, &apiErr) && errors.Is(err, gcoreapi.ErrRateLimited):
+	case failure.RateLimited:
 		p.lastErr = err
-		if delay, _, ok := apiErr.RetryAfter(now); ok {
-			wait = delay
+		if failure.Asked != "" {
+			wait = failure.Wait
 		}
-	case gcoreapi.IsTransient(err):
+	case failure.Transient:
 		p.lastErr = err
 	default:
 		p.settlePending(Unconfirmed, "the purge history could not be read: "+err.Error())
@@ -228,10 +227,10 @@ func (p *poll) queries() []gcoreapi.PurgeStatusQuery {
 		if o.State != pending {
 			continue
 		}
-		from := o.Request.AcceptedAt.Add(-createdSlack)
-		i := slices.IndexFunc(qs, func(q gcoreapi.PurgeStatusQuery) bool { return q.Type == o.Request.Type })
+		from := o.Purge.At.Add(-createdSlack)
+		i := slices.IndexFunc(qs, func(q gcoreapi.PurgeStatusQuery) bool { return q.Type == o.Purge.Type })
 		if i < 0 {
-			qs = append(qs, gcoreapi.PurgeStatusQuery{CName: p.cname, Type: o.Request.Type, From: from})
+			qs = append(qs, gcoreapi.PurgeStatusQuery{CName: p.cname, Type: o.Purge.Type, From: from})
 		} else {
 			qs[i].From = earlier(qs[i].From, from)
 		}
@@ -269,7 +268,7 @@ func (p *poll) decided() bool {
 // period while a request is missing; it reports false once ctx ended or its
 // deadline came.
 func (p *poll) sleep(wait time.Duration) bool {
-	now := p.w.clock.Now()
+	now := time.Now()
 	at := now.Add(wait)
 	if !p.deadline.IsZero() {
 		at = earlier(at, p.deadline)
@@ -280,14 +279,14 @@ func (p *poll) sleep(wait time.Duration) bool {
 	if p.ctx.Err() != nil {
 		return false
 	}
-	timer := p.w.clock.NewTimerAt(at)
+	timer := time.NewTimer(time.Until(at))
+	defer timer.Stop()
 	select {
-	case <-timer.C():
+	case <-timer.C:
 	case <-p.ctx.Done():
-		timer.Stop()
 		return false
 	}
-	return p.deadline.IsZero() || p.w.clock.Now().Before(p.deadline)
+	return p.deadline.IsZero() || time.Now().Before(p.deadline)
 }
 
 // missing reports whether o waits for a history entry not found yet.
@@ -297,8 +296,8 @@ func missing(o Outcome) bool { return o.State == pending && o.PurgeID == 0 }
 // came: in progress is timed out (cancelled: unconfirmed), missing is
 // unconfirmed.
 func (p *poll) finish() {
-	waited := p.w.clock.Now().Sub(p.start).Round(time.Second)
-	p.settleMissing(p.w.clock.Now())
+	waited := time.Since(p.start).Round(time.Second)
+	p.settleMissing(time.Now())
 	if errors.Is(p.ctx.Err(), context.Canceled) {
 		p.settlePending(Unconfirmed, fmt.Sprintf("still in progress when waiting was cancelled after %s", waited))
 	} else {
@@ -307,7 +306,7 @@ func (p *poll) finish() {
 }
 
 // match finds the history's entries for the pending outcomes among records
-// and settles those whose entry is no longer in progress. Requests claim in
+// and settles those whose entry is no longer in progress. Purges claim in
 // the order the API accepted them, so that of two with one payload, the
 // earlier takes the earlier entry.
 func (w *Waiter) match(outcomes []Outcome, records []gcoreapi.PurgeRecord) {
@@ -317,13 +316,13 @@ func (w *Waiter) match(outcomes []Outcome, records []gcoreapi.PurgeRecord) {
 			waiting = append(waiting, &outcomes[i])
 		}
 	}
-	slices.SortStableFunc(waiting, func(a, b *Outcome) int { return a.Request.AcceptedAt.Compare(b.Request.AcceptedAt) })
+	slices.SortStableFunc(waiting, func(a, b *Outcome) int { return a.Purge.At.Compare(b.Purge.At) })
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, o := range waiting {
-		id, ok := w.entries[o.Request.Number]
+		id, ok := w.entries[o.Purge.Key]
 		if !ok {
-			if id, ok = w.claim(o.Request, records); !ok {
+			if id, ok = w.claim(o.Purge, records); !ok {
 				continue
 			}
 		}
@@ -334,16 +333,16 @@ func (w *Waiter) match(outcomes []Outcome, records []gcoreapi.PurgeRecord) {
 	}
 }
 
-// claim takes for req the entry of records that matches it, that no other
-// request claimed, and that the API most likely created for it: the latest
+// claim takes for purge the entry of records that matches it, that no other
+// purge claimed, and that the API most likely created for it: the latest
 // created by the time the API answered (its Date header has whole seconds,
 // hence dateResolution), else the earliest after. The history searched
 // reaches a minute back for clock skew between the API's servers, where an
 // earlier run's purge of the same files may stand: it is older, so it is not
-// taken. Requests claim in the order of acceptance, so that of two with one
+// taken. Purges claim in the order of acceptance, so that of two with one
 // payload, the earlier takes the earlier entry. Call under w.mu.
-func (w *Waiter) claim(req scheduler.SentRequest, records []gcoreapi.PurgeRecord) (int64, bool) {
-	answered := req.AcceptedAt.Add(dateResolution)
+func (w *Waiter) claim(purge gcoreapi.AcceptedPurge, records []gcoreapi.PurgeRecord) (int64, bool) {
+	answered := purge.At.Add(dateResolution)
 	better := func(r, than *gcoreapi.PurgeRecord) bool {
 		rBefore, thanBefore := !r.Created.After(answered), !than.Created.After(answered)
 		switch {
@@ -358,7 +357,7 @@ func (w *Waiter) claim(req scheduler.SentRequest, records []gcoreapi.PurgeRecord
 	var best *gcoreapi.PurgeRecord
 	for i := range records {
 		r := &records[i]
-		if _, taken := w.claims[r.ID]; taken || !matches(req, *r) {
+		if _, taken := w.claims[r.ID]; taken || !matches(purge, *r) {
 			continue
 		}
 		if best == nil || better(r, best) {
@@ -368,24 +367,26 @@ func (w *Waiter) claim(req scheduler.SentRequest, records []gcoreapi.PurgeRecord
 	if best == nil {
 		return 0, false
 	}
-	w.claims[best.ID] = req.Number
-	w.entries[req.Number] = best.ID
+	w.claims[best.ID] = purge.Key
+	w.entries[purge.Key] = best.ID
 	return best.ID, true
 }
 
-// matches reports whether r may be the history's entry for req.
-func matches(req scheduler.SentRequest, r gcoreapi.PurgeRecord) bool {
-	return r.Type == req.Type &&
-		(r.ResourceID == 0 || r.ResourceID == req.ResourceID) &&
-		!r.Created.Before(req.AcceptedAt.Add(-createdSlack)) &&
-		sameSet(r.Items, req.Items)
+// matches reports whether r may be the history's entry for purge.
+func matches(purge gcoreapi.AcceptedPurge, r gcoreapi.PurgeRecord) bool {
+	return r.Type == purge.Type &&
+		(r.ResourceID == 0 || r.ResourceID == purge.ResourceID) &&
+		!r.Created.Before(purge.At.Add(-createdSlack)) &&
+		samePaths(r.Items, purge.Items)
 }
 
-func sameSet(a, b []string) bool {
+// samePaths reports whether a and b list the same paths, as sets, once their
+// percent-escapes are decoded.
+func samePaths(a, b []string) bool {
 	in := func(set []string) map[string]bool {
 		m := make(map[string]bool, len(set))
 		for _, s := range set {
-			m[s] = true
+			m[decoded(s)] = true
 		}
 		return m
 	}
@@ -399,6 +400,15 @@ func sameSet(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// decoded is path with its percent-escapes decoded, or path itself when one
+// is malformed.
+func decoded(path string) string {
+	if d, err := url.PathUnescape(path); err == nil {
+		return d
+	}
+	return path
 }
 
 // settled is what a status of the history means for a request: pending while
@@ -448,8 +458,8 @@ func (r Report) count(s State) int {
 	return n
 }
 
-// Err is nil unless a request failed or timed out: then the purge cannot be
-// relied on, and the error names each such request and why.
+// Err is nil unless a purge failed or timed out: then it cannot be relied
+// on, and the error names each such purge and why.
 func (r Report) Err() error {
 	lines := r.lines(Failed, TimedOut)
 	if lines == "" {
@@ -458,8 +468,8 @@ func (r Report) Err() error {
 	return errors.New("the API accepted the purge, but it did not complete:\n" + lines)
 }
 
-// Warning is "" unless the completion of a request could not be confirmed:
-// then it names each such request and why. The purge was accepted.
+// Warning is "" unless the completion of a purge could not be confirmed:
+// then it names each such purge and why. The purge was accepted.
 func (r Report) Warning() string {
 	lines := r.lines(Unconfirmed)
 	if lines == "" {
@@ -468,28 +478,27 @@ func (r Report) Warning() string {
 	return "the API accepted the purge, but its completion could not be confirmed:\n" + lines
 }
 
-// lines names the requests in states and why they are there, one a line.
+// lines names the purges in states and why they are there, one a line.
 func (r Report) lines(states ...State) string {
 	var b strings.Builder
 	for _, o := range r.Outcomes {
 		if slices.Contains(states, o.State) {
-			fmt.Fprintf(&b, "- %s: %s\n", name(o.Request), o.Reason)
+			fmt.Fprintf(&b, "- %s: %s\n", name(o.Purge.Purge), o.Reason)
 		}
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// name names a request in messages: its type, its number and its first
-// items, e.g. "purge by URL request #3 (/a.js, /b.js and 98 more)".
-func name(req scheduler.SentRequest) string {
-	name := fmt.Sprintf("%s request #%d", req.Type, req.Number)
+// name names a purge in messages: its type and its first items, e.g. "purge
+// by URL (/a.js, /b.js and 98 more)".
+func name(p gcoreapi.Purge) string {
 	const shown = 3
-	switch n := len(req.Items); {
+	switch n := len(p.Items); {
 	case n == 0:
-		return name
+		return p.Type.String()
 	case n <= shown:
-		return fmt.Sprintf("%s (%s)", name, strings.Join(req.Items, ", "))
+		return fmt.Sprintf("%s (%s)", p.Type, strings.Join(p.Items, ", "))
 	default:
-		return fmt.Sprintf("%s (%s and %d more)", name, strings.Join(req.Items[:shown], ", "), n-shown)
+		return fmt.Sprintf("%s (%s and %d more)", p.Type, strings.Join(p.Items[:shown], ", "), n-shown)
 	}
 }

@@ -27,8 +27,9 @@ type Options struct {
 	IndexDocument string
 }
 
-// Purge is what an apply purges: URLs, and the files they stand for.
-type Purge struct {
+// Diff is what a deploy changed, as the URLs to purge and the files they
+// stand for.
+type Diff struct {
 	// URLs are sorted, each once, percent-encoded as a browser requests them.
 	URLs []string
 	// urlsOf maps each purged file to its URLs.
@@ -36,13 +37,13 @@ type Purge struct {
 }
 
 // Everything is the purge of every file, as the first apply of a deploy does.
-func Everything(files Files, opts Options) Purge {
-	return newPurge(slices.Collect(maps.Keys(files)), opts)
+func Everything(files Files, opts Options) Diff {
+	return newDiff(slices.Collect(maps.Keys(files)), opts)
 }
 
 // Changes is the purge that takes a site from old to next: the files whose
 // version changed, and those added or removed when opts say so.
-func Changes(old, next Files, opts Options) Purge {
+func Changes(old, next Files, opts Options) Diff {
 	var paths []string
 	for path, version := range next {
 		before, existed := old[path]
@@ -57,7 +58,7 @@ func Changes(old, next Files, opts Options) Purge {
 			}
 		}
 	}
-	return newPurge(paths, opts)
+	return newDiff(paths, opts)
 }
 
 // Refreshed returns the URLs of the files of next that are new or have a new
@@ -70,24 +71,24 @@ func Refreshed(old, next Files, opts Options) []string {
 			paths = append(paths, path)
 		}
 	}
-	return newPurge(paths, opts).URLs
+	return newDiff(paths, opts).URLs
 }
 
-func newPurge(paths []string, opts Options) Purge {
-	p := Purge{urlsOf: make(map[string][]string, len(paths))}
+func newDiff(paths []string, opts Options) Diff {
+	d := Diff{urlsOf: make(map[string][]string, len(paths))}
 	seen := make(map[string]bool, len(paths))
 	for _, path := range paths {
 		urls := urlsOfFile(path, opts.IndexDocument)
-		p.urlsOf[path] = urls
+		d.urlsOf[path] = urls
 		for _, u := range urls {
 			if !seen[u] {
 				seen[u] = true
-				p.URLs = append(p.URLs, u)
+				d.URLs = append(d.URLs, u)
 			}
 		}
 	}
-	slices.Sort(p.URLs)
-	return p
+	slices.Sort(d.URLs)
+	return d
 }
 
 // urlsOfFile is the file's own URL and, for an index document, its
@@ -110,25 +111,25 @@ func urlsOfFile(path, indexDocument string) []string {
 // purge; otherwise it keeps its old version (or stays absent, if added), so
 // that the next Changes purges exactly what remains. remaining counts the
 // URLs of the purge not accepted.
-func (p Purge) Settle(old, next Files, accepted []string) (settled Files, remaining int) {
+func (d Diff) Settle(old, next Files, accepted []string) (settled Files, remaining int) {
 	done := make(map[string]bool, len(accepted))
 	for _, u := range accepted {
 		done[u] = true
 	}
 	settled = make(Files, len(next))
 	for path, version := range next {
-		if p.purgedAll(path, done) {
+		if d.purgedAll(path, done) {
 			settled[path] = version
 		} else if before, existed := old[path]; existed {
 			settled[path] = before
 		}
 	}
 	for path, before := range old {
-		if _, kept := next[path]; !kept && !p.purgedAll(path, done) {
+		if _, kept := next[path]; !kept && !d.purgedAll(path, done) {
 			settled[path] = before
 		}
 	}
-	for _, u := range p.URLs {
+	for _, u := range d.URLs {
 		if !done[u] {
 			remaining++
 		}
@@ -137,8 +138,8 @@ func (p Purge) Settle(old, next Files, accepted []string) (settled Files, remain
 }
 
 // purgedAll reports whether path needed no purge or had all its URLs in done.
-func (p Purge) purgedAll(path string, done map[string]bool) bool {
-	for _, u := range p.urlsOf[path] {
+func (d Diff) purgedAll(path string, done map[string]bool) bool {
+	for _, u := range d.urlsOf[path] {
 		if !done[u] {
 			return false
 		}
@@ -148,13 +149,13 @@ func (p Purge) purgedAll(path string, done map[string]bool) bool {
 
 // FilesOf returns the files whose URLs include one of urls, sorted: the
 // files to name when the API refuses those URLs.
-func (p Purge) FilesOf(urls []string) []string {
+func (d Diff) FilesOf(urls []string) []string {
 	wanted := make(map[string]bool, len(urls))
 	for _, u := range urls {
 		wanted[u] = true
 	}
 	var paths []string
-	for path, own := range p.urlsOf {
+	for path, own := range d.urlsOf {
 		if slices.ContainsFunc(own, func(u string) bool { return wanted[u] }) {
 			paths = append(paths, path)
 		}

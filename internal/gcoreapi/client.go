@@ -7,11 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
+	"sync/atomic"
+	"unicode"
 )
 
 // DefaultBaseURL is Gcore's public API.
@@ -38,6 +39,8 @@ type Client struct {
 	apiKey    string
 	userAgent string
 	http      *http.Client
+	// accepted counts the purges the API accepted, to key them.
+	accepted atomic.Uint64
 }
 
 // New checks the configuration and returns a client.
@@ -46,60 +49,65 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	httpClient := cfg.HTTPClient
-	if httpClient == nil {
-		httpClient = http.DefaultClient
+	if err := CheckAPIKey(cfg.APIKey); err != nil {
+		return nil, err
 	}
+	httpClient := &http.Client{}
+	if cfg.HTTPClient != nil {
+		*httpClient = *cfg.HTTPClient //nolint:govet // a copy of its settings, not of a lock: http.Client has none
+	}
+	// No redirect is followed: Go would send a POST again to wherever the
+	// Location points, without the key, and the API documents none. A 3xx
+	// is returned as an *Error naming where it pointed.
+	httpClient.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Client{baseURL: base, apiKey: cfg.APIKey, userAgent: cfg.UserAgent, http: httpClient}, nil
 }
 
-// ParseBaseURL accepts an absolute http or https URL, with or without a
-// trailing slash, and returns it without the slash.
+// ParseBaseURL accepts an absolute https URL, or an http one to a loopback
+// host (localhost, 127.0.0.0/8, [::1]: a local simulator), with or without a
+// trailing slash, and returns it without the slash. Every request carries the
+// API key, which must never cross a network in cleartext.
 func ParseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
 		return nil, fmt.Errorf("%q is not a URL: %w", raw, err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%q is not an absolute http(s) URL; use the form %s", raw, DefaultBaseURL)
+		return nil, fmt.Errorf("%q is not an absolute https URL; use the form %s", raw, DefaultBaseURL)
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, fmt.Errorf("%q must not carry credentials, a query or a fragment; use the form %s", raw, DefaultBaseURL)
+	}
+	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("%q would send the API key in cleartext: use https (%s), or http only to a loopback "+
+			"host (localhost, 127.0.0.1, [::1]) such as a local simulator", raw, "https://"+u.Host+strings.TrimRight(u.Path, "/"))
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u, nil
 }
 
-func resourcePath(resourceID int64) string {
-	return "/cdn/resources/" + strconv.FormatInt(resourceID, 10)
+// IsLoopback reports whether host names this machine: localhost, an address
+// of 127.0.0.0/8 or ::1.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
-// Purge asks the API to clear the cache of one CDN resource. It returns nil
-// once the API accepted the purge, or an *Error.
-func (c *Client) Purge(ctx context.Context, resourceID int64, p Purge) error {
-	_, err := c.PurgeAt(ctx, resourceID, p)
-	return err
-}
-
-// PurgeAt is Purge, also returning when the API accepted the purge by its own
-// clock (the answer's Date header), so that the purge can be looked up in
-// the purge history whatever the skew of the local clock. The time is zero
-// when the answer had no readable Date: the caller falls back to its clock.
-func (c *Client) PurgeAt(ctx context.Context, resourceID int64, p Purge) (time.Time, error) {
-	body, err := json.Marshal(p)
-	if err != nil {
-		return time.Time{}, err
+// CheckAPIKey refuses a key that cannot go in an Authorization header as it
+// is: one with white space or control characters, such as the newline that
+// file("key.txt") keeps. The error never quotes the key.
+func CheckAPIKey(key string) error {
+	for i, r := range key {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return fmt.Errorf("the API key contains white space or a control character (%U at byte %d of %d); "+
+				"a key read from a file usually ends with a newline: use trimspace(file(...))", r, i, len(key))
+		}
 	}
-	var header http.Header
-	// A 201 has no documented body; one portal guide says it lists the
-	// purged URLs. Either is success, so the body is not read.
-	if err := c.send(ctx, http.MethodPost, resourcePath(resourceID)+"/purge", nil, body, nil, &header); err != nil {
-		return time.Time{}, err
-	}
-	// An unreadable Date gives the zero time: the caller uses its own clock.
-	at, _ := http.ParseTime(header.Get("Date"))
-	return at, nil
+	return nil
 }
 
 // do sends one request and decodes a JSON answer into out when out is not nil.

@@ -23,7 +23,9 @@ var (
 	ErrNotFound     = errors.New("not found")
 	ErrRateLimited  = errors.New("rate limited")
 	ErrServer       = errors.New("server error")
-	ErrUnexpected   = errors.New("unexpected answer")
+	// ErrRedirected is a 3xx: the client follows no redirect.
+	ErrRedirected = errors.New("redirected")
+	ErrUnexpected = errors.New("unexpected answer")
 )
 
 // Error is an answer of the API other than 2xx.
@@ -111,6 +113,9 @@ func duration(n float64, unit time.Duration) time.Duration {
 
 func newError(resp *http.Response, body []byte) *Error {
 	e := &Error{StatusCode: resp.StatusCode, Message: DecodeErrorBody(body), kind: kindOf(resp.StatusCode)}
+	if e.kind == ErrRedirected {
+		e.Message = "a redirect to " + strconv.Quote(excerpt(resp.Header.Get("Location"))) + ", not followed"
+	}
 	if resp.StatusCode == http.StatusBadRequest {
 		e.RefusedItems = refusedItems(body)
 	}
@@ -158,6 +163,8 @@ func kindOf(status int) error {
 		return ErrNotFound
 	case status == http.StatusTooManyRequests:
 		return ErrRateLimited
+	case status >= 300 && status <= 399:
+		return ErrRedirected
 	case status >= 500:
 		return ErrServer
 	default:

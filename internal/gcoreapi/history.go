@@ -26,8 +26,7 @@ const (
 )
 
 // HistoryName names the purge type as the purge history does, in its
-// purge_type field and filter: purge_by_url, purge_by_pattern, purge_all;
-// "" for Prefetch, which the history does not list.
+// purge_type field and filter: purge_by_url, purge_by_pattern, purge_all.
 func (t PurgeType) HistoryName() string {
 	return historyNames[t]
 }
@@ -64,7 +63,10 @@ type PurgeRecord struct {
 	CName      string
 	// Type is 0 for a purge_type this client does not know.
 	Type PurgeType
-	// Items are the payload's "urls" or "paths", as the purge sent them.
+	// Items are the payload's "urls" or "paths" as paths, the way a purge
+	// sends them: Gcore's API reference shows the history listing full URLs
+	// (http://example.com/path1/file1.jpg), whose scheme and host are
+	// dropped.
 	Items   []string
 	Created time.Time
 }
@@ -72,15 +74,30 @@ type PurgeRecord struct {
 // purgeStatusesPage is the most the API answers at once.
 const purgeStatusesPage = 100
 
-// PurgeStatuses reads the purges of the history that match q, all pages of
-// them. The history lists the latest purges first, so a purge accepted while
-// the pages are read shifts the later ones: a purge seen twice is listed
-// once.
+// MaxPurgeStatusPages bounds the pages one PurgeStatuses reads: 1,000
+// entries of one delivery domain and purge type since the time asked. At the
+// documented limits (at most 2 purges a minute of one type on a CDN
+// resource) that is more than 8 hours of purges, longer than any wait for
+// one; a history that still has more is not one to page through.
+const MaxPurgeStatusPages = 10
+
+// ErrHistoryTruncated is returned with the entries read when the history
+// still had more after MaxPurgeStatusPages pages.
+var ErrHistoryTruncated = fmt.Errorf("the purge history had more than %d pages of %d entries; the rest was not read",
+	MaxPurgeStatusPages, purgeStatusesPage)
+
+// PurgeStatuses reads the purges of the history that match q, up to
+// MaxPurgeStatusPages pages of them (then it returns what it read and
+// ErrHistoryTruncated). The history lists the latest purges first, so a purge
+// accepted while the pages are read shifts the later ones: a purge seen twice
+// is listed once. An entry that cannot be read is left out: it can never be
+// taken for a purge.
 func (c *Client) PurgeStatuses(ctx context.Context, q PurgeStatusQuery) ([]PurgeRecord, error) {
 	var all []PurgeRecord
 	seen := map[int64]bool{}
-	for offset := 0; ; {
-		page, more, err := c.purgeStatusesPage(ctx, q, offset)
+	offset := 0
+	for range MaxPurgeStatusPages {
+		page, read, more, err := c.purgeStatusesPage(ctx, q, offset)
 		if err != nil {
 			return nil, err
 		}
@@ -90,48 +107,45 @@ func (c *Client) PurgeStatuses(ctx context.Context, q PurgeStatusQuery) ([]Purge
 				all = append(all, r)
 			}
 		}
-		if !more || len(page) == 0 {
+		if !more || read == 0 {
 			return all, nil
 		}
-		offset += len(page)
+		offset += read
 	}
+	return all, ErrHistoryTruncated
 }
 
-// purgeStatusesPage reads one page, and whether the API says there is more.
-// The API wraps a page in {count, next, previous, results} only when asked
-// for a limit, but a plain list is read too: it is the whole history.
-func (c *Client) purgeStatusesPage(ctx context.Context, q PurgeStatusQuery, offset int) ([]PurgeRecord, bool, error) {
+// purgeStatusesPage reads one page: the entries it could read, how many it
+// held, and whether the API says there is more. The API wraps a page in
+// {count, next, previous, results} only when asked for a limit, but a plain
+// list is read too: it is the whole history. The next page is asked for by
+// offset, never at the address the answer gives.
+func (c *Client) purgeStatusesPage(ctx context.Context, q PurgeStatusQuery, offset int) (records []PurgeRecord, read int, more bool, err error) {
 	query := q.values()
 	query.Set("limit", strconv.Itoa(purgeStatusesPage))
 	query.Set("offset", strconv.Itoa(offset))
 	var raw json.RawMessage
 	if err := c.send(ctx, http.MethodGet, "/cdn/purge_statuses", query, nil, &raw, nil); err != nil {
-		return nil, false, err
+		return nil, 0, false, err
 	}
 	var page struct {
 		Next    *string           `json:"next"`
-		Results []purgeRecordJSON `json:"results"`
+		Results []json.RawMessage `json:"results"`
 	}
-	more := false
 	if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("[")) {
-		if err := json.Unmarshal(raw, &page.Results); err != nil {
-			return nil, false, fmt.Errorf("GET /cdn/purge_statuses: %w", err)
-		}
+		err = json.Unmarshal(raw, &page.Results)
 	} else {
-		if err := json.Unmarshal(raw, &page); err != nil {
-			return nil, false, fmt.Errorf("GET /cdn/purge_statuses: %w", err)
-		}
-		more = page.Next != nil && *page.Next != ""
+		err = json.Unmarshal(raw, &page)
 	}
-	records := make([]PurgeRecord, len(page.Results))
-	for i, r := range page.Results {
-		rec, err := r.record()
-		if err != nil {
-			return nil, false, fmt.Errorf("GET /cdn/purge_statuses: purge %d: %w", r.PurgeID, err)
-		}
-		records[i] = rec
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("GET /cdn/purge_statuses: %w", err)
 	}
-	return records, more, nil
+	for _, entry := range page.Results {
+		if r, ok := readPurgeRecord(entry); ok {
+			records = append(records, r)
+		}
+	}
+	return records, len(page.Results), page.Next != nil && *page.Next != "", nil
 }
 
 func (q PurgeStatusQuery) values() url.Values {
@@ -149,13 +163,16 @@ func (q PurgeStatusQuery) values() url.Values {
 	return v
 }
 
-type purgeRecordJSON struct {
+// purgeStatusJSON is an entry of the history, PurgeStatusResponse in Gcore's
+// API reference for GET /cdn/purge_statuses.
+type purgeStatusJSON struct {
 	PurgeID  int64       `json:"purge_id"`
 	Status   PurgeStatus `json:"status"`
 	Resource struct {
 		ID    int64  `json:"id"`
 		CName string `json:"cname"`
 	} `json:"resource"`
+	// Payload holds "urls" for a purge by URL, "paths" for the others.
 	Payload struct {
 		URLs  []string `json:"urls"`
 		Paths []string `json:"paths"`
@@ -164,14 +181,24 @@ type purgeRecordJSON struct {
 	PurgeType string `json:"purge_type"`
 }
 
-func (r purgeRecordJSON) record() (PurgeRecord, error) {
+// readPurgeRecord reads one entry; ok is false for one that cannot be read
+// (not the documented object, no ID, an unreadable creation time).
+func readPurgeRecord(raw json.RawMessage) (PurgeRecord, bool) {
+	var r purgeStatusJSON
+	if json.Unmarshal(raw, &r) != nil || r.PurgeID == 0 {
+		return PurgeRecord{}, false
+	}
 	created, err := ParseTime(r.Created)
 	if err != nil {
-		return PurgeRecord{}, fmt.Errorf("created: %w", err)
+		return PurgeRecord{}, false
 	}
 	items := r.Payload.URLs
 	if items == nil {
 		items = r.Payload.Paths
+	}
+	paths := make([]string, len(items))
+	for i, item := range items {
+		paths[i] = pathOf(item)
 	}
 	return PurgeRecord{
 		ID:         r.PurgeID,
@@ -179,9 +206,25 @@ func (r purgeRecordJSON) record() (PurgeRecord, error) {
 		ResourceID: r.Resource.ID,
 		CName:      r.Resource.CName,
 		Type:       purgeTypeNamed(r.PurgeType),
-		Items:      items,
+		Items:      paths,
 		Created:    created,
-	}, nil
+	}, true
+}
+
+// pathOf is item without the scheme and host of a full URL
+// ("http://example.com/a.jpg?v=1" is "/a.jpg?v=1"), or item itself.
+func pathOf(item string) string {
+	_, rest, full := strings.Cut(item, "://")
+	if !full {
+		return item
+	}
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		if rest[i] == '?' {
+			return "/" + rest[i:]
+		}
+		return rest[i:]
+	}
+	return "/"
 }
 
 // ParseTime reads a time as the API writes it. "created" is seen both as

@@ -7,13 +7,15 @@ import (
 	"time"
 )
 
-// MaxPrefetchPathsPerRequest is the documented number of files one prefetch
-// request may name. An account's prefetch_pattern_limit may differ.
+// MaxPrefetchPathsPerRequest is the number of files one prefetch request may
+// name, as Gcore's API reference for POST /cdn/resources/{resource_id}/prefetch
+// states it. An account's prefetch_pattern_limit may be lower, never higher.
 const MaxPrefetchPathsPerRequest = 100
 
 // DocumentedPrefetchRate is the documented rate limit of prefetches on one
-// CDN resource, in a window of their own. An account's
-// prefetch_request_limit may differ.
+// CDN resource, in a window of their own: one a minute. An account's
+// prefetch_request_limit may differ (the API reference's own example of the
+// account limits says 2/m).
 func DocumentedPrefetchRate() Rate {
 	return Rate{Requests: 1, Window: time.Minute}
 }
@@ -21,7 +23,7 @@ func DocumentedPrefetchRate() Rate {
 // Prefetch asks the API to load files into the CDN's cache before a visitor
 // asks for them. paths are exact files, each starting with "/", without
 // scheme or host. It returns nil once the API accepted the request, or an
-// *Error as Purge does.
+// *Error as Purge does. A prefetch has no entry in the purge history.
 func (c *Client) Prefetch(ctx context.Context, resourceID int64, paths []string) error {
 	if paths == nil {
 		paths = []string{}

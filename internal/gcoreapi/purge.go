@@ -1,20 +1,26 @@
 // Package gcoreapi is a small, context-aware client for the Gcore CDN
 // endpoints the provider needs: purging a CDN resource's cache, reading the
-// purge history to see a purge through, prefetching files, reading a CDN
-// resource and reading the account's limits. It knows nothing of Terraform.
+// purge history to see a purge through, prefetching files, reading CDN
+// resources and reading the account's limits. It knows nothing of Terraform.
+//
+// Its wire types follow Gcore's API reference (the OpenAPI document of the
+// CDN API); the tests decode fixtures written from that document's examples,
+// so that a wrong field name fails here, on the client's side alone.
 //
 // It is written by hand because Gcore's Go SDK is not served by the Go module
 // proxy and the older gcorelabscdn-go has no purge.
 package gcoreapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"time"
 )
 
-// PurgeType is one of the three kinds of purge the API offers, or Prefetch.
-// Each has its own rate limit per CDN resource.
+// PurgeType is one of the three kinds of purge the API offers. Each has its
+// own rate limit per CDN resource.
 type PurgeType int
 
 const (
@@ -24,36 +30,41 @@ const (
 	PurgeByPattern
 	// PurgeAll clears the whole cache: {"paths": []}.
 	PurgeAll
-	// Prefetch is not a purge: it loads files into the cache (Client.Prefetch).
-	// It is a PurgeType because, to the rate limits, it is one more kind of
-	// request on a CDN resource's cache, with a window and an item cap of
-	// its own: one type lets queues, limits, estimates and errors name any
-	// of the four, instead of a second type beside this one for every use.
-	// It has no entry in the purge history (HistoryName is "").
-	Prefetch
 )
 
-// MaxURLsPerRequest and MaxPatternsPerRequest are the documented item limits
-// of one purge request. An account's limits (AccountLimits) may differ.
+// MaxURLsPerRequest and MaxPatternsPerRequest are the item limits of one
+// purge request, as Gcore's API reference for POST
+// /cdn/resources/{resource_id}/purge states them. An account's limits
+// (AccountLimits) may be lower, never higher: the same reference's example of
+// the account limits says 50 patterns, and a request of more than 10 is
+// refused.
 const (
 	MaxURLsPerRequest     = 100
 	MaxPatternsPerRequest = 10
 )
 
-// DocumentedRate is the documented rate limit of requests of type t on one
-// CDN resource: 2/m by URL, 1/m by pattern, 1/m purge all, 1/m prefetch
-// (DocumentedPrefetchRate), each type in its own window. An account's limits
-// (AccountLimits) may differ; these are what holds where the account does not
-// say.
-func DocumentedRate(t PurgeType) Rate {
+// MaxItems is the documented item limit of one purge of type t; none for a
+// purge of everything, which carries no items.
+func (t PurgeType) MaxItems() int {
 	switch t {
 	case PurgeByURL:
-		return Rate{Requests: 2, Window: time.Minute}
-	case Prefetch:
-		return DocumentedPrefetchRate()
+		return MaxURLsPerRequest
+	case PurgeByPattern:
+		return MaxPatternsPerRequest
 	default:
-		return Rate{Requests: 1, Window: time.Minute}
+		return 0
 	}
+}
+
+// DocumentedRate is the documented rate limit of purges of type t on one CDN
+// resource: 2/m by URL, 1/m by pattern, 1/m purge all, each type in its own
+// window. An account's limits (AccountLimits) may differ; these are what
+// holds where the account does not say.
+func (t PurgeType) DocumentedRate() Rate {
+	if t == PurgeByURL {
+		return Rate{Requests: 2, Window: time.Minute}
+	}
+	return Rate{Requests: 1, Window: time.Minute}
 }
 
 // String names the purge type the way the API's documentation does.
@@ -65,8 +76,6 @@ func (t PurgeType) String() string {
 		return "purge by pattern"
 	case PurgeAll:
 		return "purge all"
-	case Prefetch:
-		return "prefetch"
 	default:
 		return fmt.Sprintf("PurgeType(%d)", int(t))
 	}
@@ -96,9 +105,42 @@ func (p Purge) MarshalJSON() ([]byte, error) {
 		return json.Marshal(struct {
 			Paths []string `json:"paths"`
 		}{items})
-	case Prefetch:
-		return nil, fmt.Errorf("gcoreapi: a prefetch is not a purge: send it with Client.Prefetch")
 	default:
 		return nil, fmt.Errorf("gcoreapi: unknown purge type %d", int(p.Type))
 	}
+}
+
+// AcceptedPurge is a purge the API accepted, with what finding it in the
+// purge history takes: the API's answer carries no ID, so the history knows a
+// purge only by its CDN resource, type, payload and creation time.
+type AcceptedPurge struct {
+	// Key tells apart the purges one Client had accepted: no two share it.
+	Key        uint64
+	ResourceID int64
+	// Purge is the whole payload as sent.
+	Purge
+	// At is when the API accepted the purge by its own clock (the Date of
+	// its 201), so that the skew of the local clock does not matter; by the
+	// local clock when the answer had no readable Date.
+	At time.Time
+}
+
+// Purge asks the API to clear the cache of one CDN resource. It returns the
+// accepted purge once the API answered 201, or an *Error.
+func (c *Client) Purge(ctx context.Context, resourceID int64, p Purge) (AcceptedPurge, error) {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return AcceptedPurge{}, err
+	}
+	var header http.Header
+	// A 201 has no documented body; one portal guide says it lists the
+	// purged URLs. Either is success, so the body is not read.
+	if err := c.send(ctx, http.MethodPost, resourcePath(resourceID)+"/purge", nil, body, nil, &header); err != nil {
+		return AcceptedPurge{}, err
+	}
+	at, err := http.ParseTime(header.Get("Date"))
+	if err != nil {
+		at = time.Now()
+	}
+	return AcceptedPurge{Key: c.accepted.Add(1), ResourceID: resourceID, Purge: p, At: at.UTC()}, nil
 }

@@ -3,18 +3,52 @@ package gcoreapi
 import (
 	"context"
 	"net/http"
+	"strconv"
 )
 
-// CDNResource is what the provider reads of a CDN resource, from GET
-// /cdn/resources/{resource_id}.
+// CDNResource is what the provider reads of a CDN resource: a few fields of
+// ResourceResponse in Gcore's API reference for GET
+// /cdn/resources/{resource_id}. A field the answer leaves out keeps its zero
+// value, or nil where zero would say something the answer did not.
 type CDNResource struct {
-	ID     int64  `json:"id"`
-	Cname  string `json:"cname"`
-	Active bool   `json:"active"`
-	// CanPurgeByURLs is whether purge by URL works on the resource (Gcore's
-	// API reference: only with its ignore_vary_header option); nil when the
-	// answer does not say, which must not be read as false.
+	ID int64 `json:"id"`
+	// CName is the delivery domain; SecondaryHostnames are the others.
+	CName              string   `json:"cname"`
+	SecondaryHostnames []string `json:"secondaryHostnames"`
+	// Active is false for a CDN resource that delivers no content.
+	Active *bool `json:"active"`
+	// Status is one of the ResourceStatus values, or "" when not said.
+	Status ResourceStatus `json:"status"`
+	// Deleted is true for a CDN resource that was deleted: the API may still
+	// answer for it.
+	Deleted bool `json:"deleted"`
+	// CanPurgeByURLs is whether purge by URL works on the resource (only with
+	// its ignore_vary_header option, says the API reference).
 	CanPurgeByURLs *bool `json:"can_purge_by_urls"`
+}
+
+// ResourceStatus is the status of a CDN resource, as Gcore's API reference
+// spells it.
+type ResourceStatus string
+
+const (
+	// ResourceActive delivers content.
+	ResourceActive ResourceStatus = "active"
+	// ResourceSuspended delivers no content: Gcore suspends a CDN resource
+	// after 90 days without traffic.
+	ResourceSuspended ResourceStatus = "suspended"
+	// ResourceProcessed was created recently and takes about fifteen
+	// minutes to reach every location.
+	ResourceProcessed ResourceStatus = "processed"
+	// ResourceDeleted was deleted.
+	ResourceDeleted ResourceStatus = "deleted"
+)
+
+// Gone reports whether the CDN resource was deleted, by either field.
+func (r CDNResource) Gone() bool { return r.Deleted || r.Status == ResourceDeleted }
+
+func resourcePath(resourceID int64) string {
+	return "/cdn/resources/" + strconv.FormatInt(resourceID, 10)
 }
 
 // CDNResource reads one CDN resource of the account: an *Error wrapping

@@ -3,9 +3,9 @@ package provider
 import (
 	"context"
 
+	actiontimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -18,23 +18,27 @@ var (
 // cdnPrefetchAction prefetches when Terraform invokes it (Terraform 1.14 and
 // later): from an action_trigger after the upload of the files, or with
 // `terraform apply -invoke`. It prefetches through the same scheduler as the
-// resource, so that both share the rate limit and can share requests.
+// resources, so that all share the rate limit and can share requests.
 type cdnPrefetchAction struct {
-	data *providerData
+	actionBase
 }
 
 func newCDNPrefetchAction() action.Action { return &cdnPrefetchAction{} }
 
 type cdnPrefetchActionModel struct {
 	prefetchArguments
-	Timeout types.String `tfsdk:"timeout"`
+	Timeouts actiontimeouts.Value `tfsdk:"timeouts"`
 }
+
+// prefetchNotKept is what follows a failed prefetch action: an action keeps
+// no state.
+const prefetchNotKept = "An action keeps nothing in state: invoke it again to prefetch."
 
 func (a *cdnPrefetchAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_cdn_prefetch"
 }
 
-func (a *cdnPrefetchAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+func (a *cdnPrefetchAction) Schema(ctx context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Loads files into the cache of a Gcore CDN resource each time it is invoked (prefetch). " +
 			"A prefetch never clears the cache: purge changed files first. " +
@@ -51,31 +55,23 @@ func (a *cdnPrefetchAction) Schema(_ context.Context, _ action.SchemaRequest, re
 				Required:            true,
 				Validators:          prefetchURLsValidators(),
 			},
-			"timeout": schema.StringAttribute{
-				MarkdownDescription: "How long the prefetch may take, waiting for rate-limit room included: a duration such as " +
-					"`90s` or `20m` (default `20m`).",
-				Optional:   true,
-				Validators: []validator.String{positiveDuration()},
-			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": actionTimeouts(ctx, "How long the prefetch may take, waiting for rate-limit room included: a duration "+
+				"such as `90s` or `20m` (default `20m`)."),
 		},
 	}
 }
 
-func (a *cdnPrefetchAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
-	data, diags := configuredData(req.ProviderData)
-	resp.Diagnostics.Append(diags...)
-	a.data = data
-}
-
-// ModifyPlan fails a plan that would invoke the action without an API key,
-// or that the API would refuse (checkPurge).
+// ModifyPlan fails a plan that would invoke a prefetch that cannot be sent
+// (see check).
 func (a *cdnPrefetchAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
 	if a.data == nil {
 		return
 	}
 	var args cdnPrefetchActionModel
 	if resp.Diagnostics.Append(req.Config.Get(ctx, &args)...); !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(a.data.checkPlannedRequest(ctx, args.ResourceID, nil)...)
+		resp.Diagnostics.Append(a.data.check(ctx, args.planned())...)
 	}
 }
 
@@ -89,11 +85,13 @@ func (a *cdnPrefetchAction) Invoke(ctx context.Context, req action.InvokeRequest
 		resp.Diagnostics.Append(notConfigured())
 		return
 	}
-	timeout, diags := invokeTimeout(args.Timeout)
+	timeout, diags := args.Timeouts.Invoke(ctx, defaultTimeout)
 	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	progress := invokeProgress(resp, args.ResourceID.ValueInt64())
-	_, diags = a.data.sendPrefetch(ctx, req.Config, args.prefetchArguments, timeout, progress)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	failure := requestFailure{noun: "prefetch", timeout: invokeTimeout, afterwards: prefetchNotKept}
+	_, diags = a.data.prefetch(ctx, req.Config, args.prefetchArguments, failure, progress(resp, args.ResourceID.ValueInt64()))
 	resp.Diagnostics.Append(diags...)
 }

@@ -3,10 +3,10 @@ package provider
 import (
 	"context"
 
+	actiontimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/actionvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -20,24 +20,28 @@ var (
 // cdnPurgeAction purges when Terraform invokes it (Terraform 1.14 and later):
 // from an action_trigger after the upload of the files, or with
 // `terraform apply -invoke`. It purges through the same scheduler as the
-// resource, so that both share the rate limits and can share requests.
+// resources, so that all share the rate limits and can share requests.
 type cdnPurgeAction struct {
-	data *providerData
+	actionBase
 }
 
 func newCDNPurgeAction() action.Action { return &cdnPurgeAction{} }
 
 type cdnPurgeActionModel struct {
 	purgeArguments
-	Timeout           types.String `tfsdk:"timeout"`
-	WaitForCompletion types.Bool   `tfsdk:"wait_for_completion"`
+	WaitForCompletion types.Bool           `tfsdk:"wait_for_completion"`
+	Timeouts          actiontimeouts.Value `tfsdk:"timeouts"`
 }
+
+// purgeNotKept is what follows a failed purge action: an action keeps no
+// state.
+const purgeNotKept = "An action keeps nothing in state: invoke it again to purge."
 
 func (a *cdnPurgeAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_cdn_purge"
 }
 
-func (a *cdnPurgeAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+func (a *cdnPurgeAction) Schema(ctx context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Purges the cache of a Gcore CDN resource each time it is invoked: by URL, by pattern or all of it. " +
 			"Needs Terraform 1.14 or later; with older versions and OpenTofu, use the `gcore_cdn_purge` resource.",
@@ -64,16 +68,14 @@ func (a *cdnPurgeAction) Schema(_ context.Context, _ action.SchemaRequest, resp 
 				Optional:            true,
 				Validators:          purgeAllValidators(),
 			},
-			"timeout": schema.StringAttribute{
-				MarkdownDescription: "How long the purge may take, waiting for rate-limit room included: a duration such as " +
-					"`90s` or `20m` (default `20m`).",
-				Optional:   true,
-				Validators: []validator.String{positiveDuration()},
-			},
 			"wait_for_completion": schema.BoolAttribute{
 				MarkdownDescription: waitForCompletionDescription,
 				Optional:            true,
 			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": actionTimeouts(ctx, "How long the purge may take, waiting for rate-limit room included: a duration "+
+				"such as `90s` or `20m` (default `20m`)."),
 		},
 	}
 }
@@ -82,21 +84,15 @@ func (a *cdnPurgeAction) ConfigValidators(context.Context) []action.ConfigValida
 	return []action.ConfigValidator{actionvalidator.ExactlyOneOf(purgeModeExpressions()...)}
 }
 
-func (a *cdnPurgeAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
-	data, diags := configuredData(req.ProviderData)
-	resp.Diagnostics.Append(diags...)
-	a.data = data
-}
-
-// ModifyPlan fails a plan that would invoke the action without an API key,
-// or that the API would refuse (checkPurge).
+// ModifyPlan fails a plan that would invoke a purge that cannot be sent (see
+// check).
 func (a *cdnPurgeAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
 	if a.data == nil {
 		return
 	}
 	var args cdnPurgeActionModel
 	if resp.Diagnostics.Append(req.Config.Get(ctx, &args)...); !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(a.data.checkPlannedRequest(ctx, args.ResourceID, args.byURL())...)
+		resp.Diagnostics.Append(a.data.check(ctx, args.planned())...)
 	}
 }
 
@@ -110,11 +106,14 @@ func (a *cdnPurgeAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 		resp.Diagnostics.Append(notConfigured())
 		return
 	}
-	timeout, diags := invokeTimeout(args.Timeout)
+	timeout, diags := args.Timeouts.Invoke(ctx, defaultTimeout)
 	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	progress := invokeProgress(resp, args.ResourceID.ValueInt64())
-	_, diags = a.data.sendPurge(ctx, req.Config, args.purgeArguments, timeout, args.WaitForCompletion.ValueBool(), progress)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	failure := requestFailure{noun: "purge", timeout: invokeTimeout, afterwards: purgeNotKept}
+	_, diags = a.data.purge(ctx, req.Config, args.purgeArguments, args.WaitForCompletion.ValueBool(), failure,
+		progress(resp, args.ResourceID.ValueInt64()))
 	resp.Diagnostics.Append(diags...)
 }

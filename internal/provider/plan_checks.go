@@ -5,130 +5,167 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
 )
 
-// planReadTimeout bounds what a plan waits for the API, so that a plan never
-// hangs on an unreachable API.
+// planReadTimeout bounds what a plan waits for one read of the API (a CDN
+// resource, the account's limits), so that a plan never hangs on an
+// unreachable API. The read goes on in the background for the apply.
 const planReadTimeout = 5 * time.Second
 
-// envPlanChecks turns the plan-time reads off when "false" (or "0").
-const envPlanChecks = "GCORE_PLAN_CHECKS"
-
-// cdnResources reads each CDN resource once per provider instance, when the
-// first plan that purges it asks, and keeps the outcome, failures included:
-// a plan of a thousand purges of one CDN resource sends one GET, whatever
-// its answer. Every resource and action of the instance shares it.
-type cdnResources struct {
-	read func(ctx context.Context, id int64) (gcoreapi.CDNResource, error)
-
-	mu      sync.Mutex
-	entries map[int64]*cdnResourceRead
-	// unhealableSaid is set once a failure that cannot heal (the host of
-	// base_url does not exist, its certificate does not verify) was
-	// reported: it is the same for every purge, so it is said once.
-	unhealableSaid bool
+// plannedRequest is what a plan would send, for the checks made at plan.
+type plannedRequest struct {
+	resourceID types.Int64
+	kind       scheduler.Kind
+	// items is the attribute listing what one request carries whole, with
+	// count entries (urls or paths of gcore_cdn_purge, urls of a prefetch);
+	// nil when the provider splits the list itself.
+	items *path.Path
+	count int
 }
 
-// cdnResourceRead is one read: done is closed once res and err are set.
-type cdnResourceRead struct {
-	done chan struct{}
-	res  gcoreapi.CDNResource
-	err  error
-}
-
-func newCDNResources(read func(ctx context.Context, id int64) (gcoreapi.CDNResource, error)) *cdnResources {
-	return &cdnResources{read: read, entries: make(map[int64]*cdnResourceRead)}
-}
-
-// get returns the CDN resource id, reading it on first use within
-// planReadTimeout; concurrent first callers share the read.
-func (c *cdnResources) get(ctx context.Context, id int64) (gcoreapi.CDNResource, error) {
-	c.mu.Lock()
-	r, started := c.entries[id]
-	if !started {
-		r = &cdnResourceRead{done: make(chan struct{})}
-		c.entries[id] = r
-	}
-	c.mu.Unlock()
-	if !started {
-		readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), planReadTimeout)
-		r.res, r.err = c.read(readCtx, id)
-		cancel()
-		close(r.done)
-	}
-	select {
-	case <-r.done:
-		return r.res, r.err
-	case <-ctx.Done():
-		return gcoreapi.CDNResource{}, ctx.Err()
-	}
-}
-
-// sayUnhealable reports whether the failure that cannot heal is still to be
-// said, and marks it said.
-func (c *cdnResources) sayUnhealable() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	first := !c.unhealableSaid
-	c.unhealableSaid = true
-	return first
-}
-
-// checkPurge raises at plan time what the API would answer a purge of CDN
-// resource id at apply: that it does not exist, that the key is rejected,
-// that base_url cannot be reached. byURL, when not nil, is the attribute of a
-// purge by URL: a warning there says when the CDN resource cannot purge by
-// URL. Any other failure says nothing (the apply behaves as it would have)
-// and is logged at DEBUG; so is everything when plan_checks is off.
-func (d *providerData) checkPurge(ctx context.Context, id int64, byURL *path.Path) diag.Diagnostics {
-	var diags diag.Diagnostics
-	if !d.planChecks || d.apiKey == "" {
+// check fails a plan that would send a request without an API key, or that
+// the API would refuse, so that the user learns it before apply: the CDN
+// resource does not exist or was deleted, the key is rejected, base_url
+// cannot be reached, the list is longer than one request may carry. It warns
+// of what would make the request useless. With plan_checks off, it reads
+// nothing. A resource_id unknown until apply is checked then, by the request
+// itself.
+func (d *providerData) check(ctx context.Context, p plannedRequest) diag.Diagnostics {
+	diags := d.requireAPIKey()
+	if !d.planChecks || diags.HasError() {
 		return diags
 	}
 	ctx = d.mask(ctx)
-	res, err := d.cdnResources.get(ctx, id)
+	if !p.resourceID.IsUnknown() && !p.resourceID.IsNull() {
+		diags.Append(d.checkCDNResource(ctx, p.resourceID.ValueInt64(), p.kind)...)
+	}
+	if p.items != nil {
+		diags.Append(d.checkItemLimit(ctx, p)...)
+	}
+	return diags
+}
+
+// checkCDNResource raises at plan what the API would answer a request of
+// kind to CDN resource id at apply. Any failure other than the ones a user
+// can act on says nothing (the apply behaves as it would have) and is logged
+// at DEBUG.
+func (d *providerData) checkCDNResource(ctx context.Context, id int64, kind scheduler.Kind) diag.Diagnostics {
+	var diags diag.Diagnostics
+	res, err := d.cdnResources.Get(ctx, id)
+	noun := kind.Noun()
 	switch {
 	case err == nil:
-		if byURL != nil && res.CanPurgeByURLs != nil && !*res.CanPurgeByURLs {
-			diags.AddAttributeWarning(*byURL, "CDN resource cannot purge by URL", fmt.Sprintf(
+		diags.Append(resourceStateDiagnostics(res, noun)...)
+		if kind == scheduler.PurgeByURL && res.CanPurgeByURLs != nil && !*res.CanPurgeByURLs {
+			diags.AddWarning("CDN resource cannot purge by URL", fmt.Sprintf(
 				"CDN resource %d (%s) answers can_purge_by_urls = false: Gcore allows a purge by URL only on a CDN resource "+
 					"whose ignore_vary_header option is on, so the API may refuse this purge. Turn that option on, or purge "+
-					"by pattern (paths), which works on every CDN resource.", id, res.Cname))
+					"by pattern (paths), which works on every CDN resource.", id, res.CName))
 		}
 	case errors.Is(err, gcoreapi.ErrNotFound), errors.Is(err, gcoreapi.ErrUnauthorized):
-		diags.Append(requestErrorDiagnostics("purge", fmt.Errorf("check of CDN resource %d before the purge: %w", id, err), id,
-			"The plan read the CDN resource, so that this shows now rather than at apply; set plan_checks = false "+
-				"(or "+envPlanChecks+"=false) to plan without reading the API.")...)
+		failure := requestFailure{noun: noun, afterwards: "The plan read the CDN resource, so that this shows now rather " +
+			"than at apply; set plan_checks = false (or " + envPlanChecks + "=false) to plan without reading the API."}
+		diags.Append(failure.diagnostics(fmt.Errorf("read of CDN resource %d before the %s: %w", id, noun, err), id)...)
 	case gcoreapi.CannotHeal(err):
-		if d.cdnResources.sayUnhealable() {
-			diags.AddError("Gcore API cannot be reached at base_url", fmt.Sprintf("Reading CDN resource %d before the purge failed: %s.\n\n"+
-				"This will not heal by retrying: check base_url in the provider \"gcore\" block (or %s), or leave both unset "+
-				"for %s.", id, strings.TrimSuffix(err.Error(), "."), envBaseURL, gcoreapi.DefaultBaseURL))
+		if d.sayUnhealableOnce() {
+			diags.AddAttributeError(path.Root("base_url"), "Gcore API cannot be reached at base_url", fmt.Sprintf(
+				"Reading CDN resource %d before the %s failed: %s.\n\nThis will not heal by retrying: check base_url in "+
+					"the provider \"gcore\" block (or %s), or leave both unset for %s.",
+				id, noun, strings.TrimSuffix(err.Error(), "."), envBaseURL, gcoreapi.DefaultBaseURL))
 		}
 	default:
-		tflog.Debug(ctx, "the plan-time check of the CDN resource said nothing; the apply will tell", map[string]any{
+		tflog.Debug(ctx, "the plan-time read of the CDN resource said nothing; the apply will tell", map[string]any{
 			"resource_id": id, "error": err.Error(),
 		})
 	}
 	return diags
 }
 
+// resourceStateDiagnostics refuses a request to a deleted CDN resource and
+// warns of one that delivers no content. A field the answer left out says
+// nothing.
+func resourceStateDiagnostics(res gcoreapi.CDNResource, noun string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	subject := fmt.Sprintf("CDN resource %d (%s)", res.ID, res.CName)
+	switch {
+	case res.Gone():
+		diags.AddAttributeError(path.Root("resource_id"), "CDN resource deleted", fmt.Sprintf("%s was deleted: there is no "+
+			"cache left to %s, so nothing is sent. Remove this %s, or point resource_id at a CDN resource that exists.",
+			subject, noun, noun))
+	case res.Status != "" && res.Status != gcoreapi.ResourceActive:
+		diags.AddAttributeWarning(path.Root("resource_id"), "CDN resource not active",
+			fmt.Sprintf("%s has status %q: %s The %s is sent all the same.", subject, res.Status, statusMeaning(res.Status), noun))
+	case res.Active != nil && !*res.Active:
+		diags.AddAttributeWarning(path.Root("resource_id"), "CDN resource deactivated", fmt.Sprintf("%s answers active = "+
+			"false: it delivers no content until it is activated again. The %s is sent all the same.", subject, noun))
+	}
+	return diags
+}
+
+// statusMeaning says what a CDN resource's status means for a request, in
+// Gcore's words where it has them.
+func statusMeaning(status gcoreapi.ResourceStatus) string {
+	switch status {
+	case gcoreapi.ResourceSuspended:
+		return "it delivers no content (Gcore suspends a CDN resource that had no traffic for 90 days), so visitors see " +
+			"nothing of what this changes until it is active again."
+	case gcoreapi.ResourceProcessed:
+		return "it was created recently and takes about fifteen minutes to reach every location; a location it reaches " +
+			"later starts with an empty cache anyway."
+	default:
+		return "a status this provider does not know."
+	}
+}
+
+// checkItemLimit refuses a list longer than one request may carry at the
+// account's limits (never above the documented ones).
+func (d *providerData) checkItemLimit(ctx context.Context, p plannedRequest) diag.Diagnostics {
+	var diags diag.Diagnostics
+	ctx, cancel := context.WithTimeout(ctx, planReadTimeout)
+	defer cancel()
+	limits, err := d.scheduler.Limits(ctx)
+	if err != nil {
+		return diags // not known in time: the apply splits the list if it must
+	}
+	most, source := limits.MaxItems(p.kind)
+	if p.count > most {
+		diags.AddAttributeError(*p.items, "Too many items in one "+p.kind.Noun(), fmt.Sprintf("%s has %d entries; one %s "+
+			"of this account may carry at most %d (%s). Split them across several resources: those of one CDN resource "+
+			"that wait together are sent as fast as the rate limit allows.", *p.items, p.count, p.kind, most, source))
+	}
+	return diags
+}
+
+// planLimits are the limits a plan estimates with: the account's, read once
+// within planReadTimeout, or the documented ones when plan_checks is off
+// (the plan sends nothing) or the read did not answer in time.
+func (d *providerData) planLimits(ctx context.Context) scheduler.Limits {
+	if !d.planChecks {
+		return scheduler.DocumentedLimits("plan_checks is off, so the plan reads nothing from the API")
+	}
+	ctx, cancel := context.WithTimeout(ctx, planReadTimeout)
+	defer cancel()
+	limits, _ := d.scheduler.Limits(ctx)
+	return limits
+}
+
 // explainURLRefusal adds to a refused purge by URL why, when the CDN
 // resource says it cannot purge by URL.
 func (d *providerData) explainURLRefusal(ctx context.Context, id int64, err error) string {
 	var apiErr *gcoreapi.Error
-	if !errors.As(err, &apiErr) || apiErr.StatusCode < 400 || apiErr.StatusCode > 499 || apiErr.StatusCode == 429 {
+	if !errors.As(err, &apiErr) || apiErr.StatusCode < 400 || apiErr.StatusCode > 499 || errors.Is(err, gcoreapi.ErrRateLimited) {
 		return ""
 	}
-	res, readErr := d.cdnResources.get(ctx, id)
+	res, readErr := d.cdnResources.Get(ctx, id)
 	if readErr != nil || res.CanPurgeByURLs == nil || *res.CanPurgeByURLs {
 		return ""
 	}

@@ -1,6 +1,8 @@
 // Package provider is the Terraform glue of the gcore provider: its schema
-// and configuration, its resources and its actions. Talking to the API and
-// scheduling purges live in packages of their own.
+// and configuration, its resources and its actions. Talking to the API,
+// scheduling requests and waiting for completion live in packages of their
+// own, which state facts; the advice a user acts on is written here, where
+// the attribute to change is known.
 package provider
 
 import (
@@ -12,7 +14,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -21,7 +22,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/gcore-purge/terraform-provider-gcore/internal/completion"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
 )
@@ -30,15 +30,18 @@ import (
 const RegistryAddress = "registry.terraform.io/gcore-purge/gcore"
 
 // Environment variables read when the matching attribute is not set; the same
-// names Gcore's own SDK and provider use.
+// names Gcore's own SDK and provider use, and GCORE_PLAN_CHECKS for
+// plan_checks.
 const (
-	envAPIKey  = "GCORE_API_KEY"
-	envBaseURL = "GCORE_BASE_URL"
+	envAPIKey     = "GCORE_API_KEY"
+	envBaseURL    = "GCORE_BASE_URL"
+	envPlanChecks = "GCORE_PLAN_CHECKS"
 )
 
 var (
-	_ provider.Provider            = (*gcoreProvider)(nil)
-	_ provider.ProviderWithActions = (*gcoreProvider)(nil)
+	_ provider.Provider                   = (*gcoreProvider)(nil)
+	_ provider.ProviderWithActions        = (*gcoreProvider)(nil)
+	_ provider.ProviderWithValidateConfig = (*gcoreProvider)(nil)
 )
 
 type gcoreProvider struct {
@@ -46,9 +49,9 @@ type gcoreProvider struct {
 	// httpClient carries every API request; nil means a default client. Tests
 	// inject a recording or replaying client here, never through the schema.
 	httpClient *http.Client
-	// schedulerOptions tune the purge scheduler (attempt timeout, backoff);
-	// the zero value means its defaults. Only tests set it, to make faults
-	// quick to play out; it is never read from the schema.
+	// schedulerOptions tune the scheduler (attempt timeout, retries); the
+	// zero value means its defaults. Only tests set it, to make faults quick
+	// to play out; it is never read from the schema.
 	schedulerOptions scheduler.Options
 }
 
@@ -76,24 +79,56 @@ func (p *gcoreProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 		Attributes: map[string]schema.Attribute{
 			"api_key": schema.StringAttribute{
 				MarkdownDescription: "Gcore API key (permanent API token). Falls back to the `" + envAPIKey + "` environment variable. " +
-					"Only needed when a purge is sent: a configuration validates without it.",
-				Optional:  true,
-				Sensitive: true,
+					"Only needed when a request is sent: a configuration validates without it. It may hold no white space " +
+					"(`trimspace(file(...))` drops the newline a key file ends with).",
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{apiKey()},
 			},
 			"base_url": schema.StringAttribute{
 				MarkdownDescription: "Base URL of the Gcore API. Falls back to the `" + envBaseURL + "` environment variable, then to `" +
-					gcoreapi.DefaultBaseURL + "`. Must be an absolute http(s) URL; a trailing slash is fine.",
+					gcoreapi.DefaultBaseURL + "`. Must be an absolute `https` URL (`http` only to a loopback host, such as a " +
+					"local simulator), so that the API key never crosses a network in cleartext; a trailing slash is fine. " +
+					"Redirects are never followed.",
 				Optional:   true,
-				Validators: []validator.String{absoluteHTTPURL()},
+				Validators: []validator.String{baseURL()},
 			},
 			"plan_checks": schema.BoolAttribute{
-				MarkdownDescription: "Whether a plan that purges reads the CDN resource from the API (once per CDN resource, " +
-					"at most 5 seconds), so that an unknown `resource_id`, a revoked key or an unreachable `base_url` fails the " +
-					"plan instead of the apply. Falls back to the `" + envPlanChecks + "` environment variable, then `true`; " +
-					"set `false` for plans that must run offline.",
+				MarkdownDescription: "Whether a plan that sends requests reads from the API what it can check first (each CDN " +
+					"resource once, the account's limits once, at most " + planReadTimeout.String() + " each), so that an unknown " +
+					"`resource_id`, a deleted CDN resource, a revoked key or an unreachable `base_url` fails the plan instead of " +
+					"the apply. Falls back to the `" + envPlanChecks + "` environment variable, then `true`; `false` plans offline, " +
+					"sending nothing at all.",
 				Optional: true,
 			},
 		},
+	}
+}
+
+// ValidateConfig checks at plan what the attributes' validators cannot see:
+// the environment variables that stand in for unset attributes.
+func (p *gcoreProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	var config providerModel
+	if resp.Diagnostics.Append(req.Config.Get(ctx, &config)...); resp.Diagnostics.HasError() {
+		return
+	}
+	if config.APIKey.IsNull() {
+		if err := gcoreapi.CheckAPIKey(os.Getenv(envAPIKey)); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Invalid "+envAPIKey, "The "+envAPIKey+
+				" environment variable cannot be sent: "+err.Error()+" (in a shell, export GCORE_API_KEY=\"$(tr -d '[:space:]' < key.txt)\").")
+		}
+	}
+	if config.BaseURL.IsNull() {
+		if raw := os.Getenv(envBaseURL); raw != "" {
+			if _, err := gcoreapi.ParseBaseURL(raw); err != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid "+envBaseURL, baseURLAdvice(err, envBaseURL))
+			}
+		}
+	}
+	if config.PlanChecks.IsNull() {
+		if _, err := planChecksSetting(config.PlanChecks); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("plan_checks"), "Invalid "+envPlanChecks, err.Error())
+		}
 	}
 }
 
@@ -105,7 +140,7 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	if config.APIKey.IsUnknown() || config.BaseURL.IsUnknown() {
 		// Known only after other resources are applied; Terraform configures the
-		// provider again, with known values, before any purge is sent.
+		// provider again, with known values, before any request is sent.
 		return
 	}
 
@@ -116,7 +151,6 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		resp.Diagnostics.AddAttributeError(path.Root("plan_checks"), "Invalid "+envPlanChecks, err.Error())
 		return
 	}
-
 	client, err := gcoreapi.New(gcoreapi.Config{
 		BaseURL:    baseURL,
 		APIKey:     apiKey,
@@ -124,23 +158,15 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		HTTPClient: p.httpClient,
 	})
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid Gcore API base URL",
-			fmt.Sprintf("%s. Set base_url (or %s) to an absolute http(s) URL such as %s, or leave both unset.", err, envBaseURL, gcoreapi.DefaultBaseURL))
+		// The validators said the same at plan; a value unknown then lands here.
+		resp.Diagnostics.AddError("Invalid Gcore API settings", capitalized(err.Error())+".")
 		return
 	}
-
-	// One scheduler per provider instance: every purge of this run shares its
-	// view of the rate limits, and purges waiting together share requests.
-	opts := p.schedulerOptions
-	opts.Log = logInfo
-	data := &providerData{
-		apiKey: apiKey, scheduler: scheduler.New(client, opts),
-		planChecks: planChecks, cdnResources: newCDNResources(client.CDNResource),
-		completion: completion.New(client, p.schedulerOptions.Clock),
-	}
+	data := newProviderData(client, apiKey, planChecks, p.schedulerOptions)
 	tflog.Info(data.mask(ctx), "configured the Gcore API client", map[string]any{"base_url": baseURL, "api_key_set": apiKey != ""})
 	resp.ResourceData = data
 	resp.ActionData = data
+	resp.DataSourceData = data
 }
 
 // settingWithFallback returns the attribute when set, else the environment
@@ -170,64 +196,6 @@ func planChecksSetting(attr types.Bool) (bool, error) {
 		return false, fmt.Errorf("%s=%q is not a boolean: set it to true or false, or unset it", envPlanChecks, env)
 	}
 	return on, nil
-}
-
-// providerData is what Configure hands to the resources and actions: the purge
-// scheduler, the plan-time checks and the key, so that the key can be masked
-// in every log line.
-type providerData struct {
-	apiKey       string
-	scheduler    *scheduler.Scheduler
-	planChecks   bool
-	cdnResources *cdnResources
-	// completion waits for purges in the purge history; it pairs with
-	// scheduler, whose request numbers it keeps apart.
-	completion *completion.Waiter
-}
-
-// configuredData is what the provider's Configure handed to a resource or an
-// action: nil before the provider is configured (validation runs earlier).
-func configuredData(from any) (*providerData, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	if from == nil {
-		return nil, diags
-	}
-	data, ok := from.(*providerData)
-	if !ok {
-		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; please report this issue", from))
-	}
-	return data, diags
-}
-
-func notConfigured() diag.Diagnostic {
-	return diag.NewErrorDiagnostic("Provider not configured", "The gcore provider was not configured before the purge; please report this issue.")
-}
-
-// logInfo passes the scheduler's messages on to Terraform's log. The context
-// is the purge's own, which masks the API key.
-func logInfo(ctx context.Context, msg string, fields map[string]any) {
-	tflog.Info(ctx, msg, fields)
-}
-
-// mask returns ctx with the API key masked in every tflog message and field,
-// so that no log line can leak it.
-func (d *providerData) mask(ctx context.Context) context.Context {
-	if d.apiKey == "" {
-		return ctx
-	}
-	ctx = tflog.MaskMessageStrings(ctx, d.apiKey)
-	return tflog.MaskAllFieldValuesStrings(ctx, d.apiKey)
-}
-
-// requireAPIKey explains, at the moment a purge needs it, how to give the key.
-func (d *providerData) requireAPIKey() diag.Diagnostics {
-	var diags diag.Diagnostics
-	if d.apiKey == "" {
-		diags.AddError("Missing Gcore API key",
-			"A purge needs a Gcore API key. Set api_key in the provider \"gcore\" block, or set the "+envAPIKey+
-				" environment variable. Create a permanent API token in the Gcore Customer Portal (Profile > API tokens).")
-	}
-	return diags
 }
 
 func (p *gcoreProvider) Resources(_ context.Context) []func() resource.Resource {

@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 var (
@@ -25,14 +24,16 @@ var (
 	_ resource.ResourceWithImportState = (*cdnPrefetchResource)(nil)
 )
 
-// cdnPrefetchResource is one prefetch. Like a purge, it leaves no object
-// behind in the API, so the resource lives only in state: creating it
-// prefetches, replacing it prefetches again, destroying it sends nothing.
+// cdnPrefetchResource is one prefetch: creating it prefetches, replacing it
+// prefetches again, destroying it sends nothing.
 type cdnPrefetchResource struct {
-	data *providerData
+	stateOnly
 }
 
-func newCDNPrefetchResource() resource.Resource { return &cdnPrefetchResource{} }
+func newCDNPrefetchResource() resource.Resource {
+	return &cdnPrefetchResource{stateOnly{importAdvice: "Add the gcore_cdn_prefetch resource to the configuration instead: " +
+		"the next apply prefetches its files."}}
+}
 
 type cdnPrefetchModel struct {
 	prefetchArguments
@@ -41,6 +42,10 @@ type cdnPrefetchModel struct {
 	PrefetchedAt timetypes.RFC3339 `tfsdk:"prefetched_at"`
 	Timeouts     timeouts.Value    `tfsdk:"timeouts"`
 }
+
+// nothingPrefetched is what follows a failed prefetch, of which nothing is
+// kept.
+const nothingPrefetched = "Nothing was written to state: the next apply prefetches again."
 
 func (r *cdnPrefetchResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_cdn_prefetch"
@@ -84,7 +89,7 @@ func (r *cdnPrefetchResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+			"timeouts": resourceTimeouts(ctx, timeouts.Opts{
 				Create:            true,
 				CreateDescription: "How long a prefetch may take, waiting for rate-limit room included (default `20m`).",
 			}),
@@ -92,15 +97,8 @@ func (r *cdnPrefetchResource) Schema(ctx context.Context, _ resource.SchemaReque
 	}
 }
 
-func (r *cdnPrefetchResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	data, diags := configuredData(req.ProviderData)
-	resp.Diagnostics.Append(diags...)
-	r.data = data
-}
-
-// ModifyPlan fails a plan that would prefetch without an API key, or that the
-// API would refuse (checkPurge: the CDN resource does not exist, the key is
-// rejected), so that the user learns it before apply; a plan that prefetches
+// ModifyPlan fails a plan that would prefetch what cannot be prefetched (see
+// check), so that the user learns it before apply; a plan that prefetches
 // nothing needs no key and reads nothing.
 func (r *cdnPrefetchResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if r.data == nil || !sendsRequest(req, resp) {
@@ -108,7 +106,7 @@ func (r *cdnPrefetchResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	var plan cdnPrefetchModel
 	if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(r.data.checkPlannedRequest(ctx, plan.ResourceID, nil)...)
+		resp.Diagnostics.Append(r.data.check(ctx, plan.planned())...)
 	}
 }
 
@@ -122,40 +120,18 @@ func (r *cdnPrefetchResource) Create(ctx context.Context, req resource.CreateReq
 		resp.Diagnostics.Append(notConfigured())
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	accepted, diags := r.data.sendPrefetch(ctx, tfsdk.Config{Raw: req.Plan.Raw, Schema: req.Plan.Schema}, plan.prefetchArguments, timeout, nil)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	failure := requestFailure{noun: "prefetch", timeout: createTimeout, afterwards: nothingPrefetched}
+	result, diags := r.data.prefetch(ctx, tfsdk.Config(req.Plan), plan.prefetchArguments, failure, nil)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
 	plan.ID = types.StringValue(rand.Text())
-	plan.PrefetchedAt = timetypes.NewRFC3339TimeValue(accepted.UTC())
+	plan.PrefetchedAt = timetypes.NewRFC3339TimeValue(result.AcceptedAt.UTC())
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// Read keeps the state as it is: a prefetch leaves nothing in the API to read.
-func (r *cdnPrefetchResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
-
-// Update only happens when timeouts change, every other argument forcing a
-// replacement: store the new timeouts, send nothing.
-func (r *cdnPrefetchResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan cdnPrefetchModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// ImportState refuses with advice: a prefetch leaves nothing in the API to
-// import.
-func (r *cdnPrefetchResource) ImportState(_ context.Context, _ resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	refuseImport(resp, "Add the gcore_cdn_prefetch resource to the configuration instead: the next apply prefetches its files.")
-}
-
-// Delete sends nothing: loaded files stay in the cache until they expire or
-// are purged, and destroying the resource only forgets the prefetch.
-func (r *cdnPrefetchResource) Delete(ctx context.Context, _ resource.DeleteRequest, _ *resource.DeleteResponse) {
-	tflog.Debug(ctx, "removing the prefetch from state; nothing is sent to the API")
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 var (
@@ -28,25 +27,27 @@ var (
 	_ resource.ResourceWithImportState      = (*cdnPurgeResource)(nil)
 )
 
-// cdnPurgeResource is one purge. A purge leaves no object behind in the API,
-// so the resource lives only in state: creating it purges, replacing it
-// purges again, destroying it sends nothing.
+// cdnPurgeResource is one purge: creating it purges, replacing it purges
+// again, destroying it sends nothing.
 type cdnPurgeResource struct {
-	data *providerData
+	stateOnly
 }
 
-func newCDNPurgeResource() resource.Resource { return &cdnPurgeResource{} }
+func newCDNPurgeResource() resource.Resource {
+	return &cdnPurgeResource{stateOnly{importAdvice: "Add the gcore_cdn_purge resource to the configuration instead: the next apply purges."}}
+}
 
 type cdnPurgeModel struct {
 	purgeArguments
-	ID       types.String `tfsdk:"id"`
-	Triggers types.Map    `tfsdk:"triggers"`
-	// WaitForCompletion is unset (false) unless configured, with no default,
-	// so that a state written before it existed plans no change.
+	ID                types.String      `tfsdk:"id"`
+	Triggers          types.Map         `tfsdk:"triggers"`
 	WaitForCompletion types.Bool        `tfsdk:"wait_for_completion"`
 	PurgedAt          timetypes.RFC3339 `tfsdk:"purged_at"`
 	Timeouts          timeouts.Value    `tfsdk:"timeouts"`
 }
+
+// nothingRecorded is what follows a failed purge of which nothing is kept.
+const nothingRecorded = "Nothing was written to state: the next apply purges again."
 
 func (r *cdnPurgeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_cdn_purge"
@@ -100,7 +101,6 @@ func (r *cdnPurgeResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
 			},
 			"purged_at": schema.StringAttribute{
-				// A string in state as before, so existing state reads as it is.
 				CustomType:          timetypes.RFC3339Type{},
 				MarkdownDescription: "When the API accepted the purge (RFC 3339, UTC).",
 				Computed:            true,
@@ -108,7 +108,7 @@ func (r *cdnPurgeResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+			"timeouts": resourceTimeouts(ctx, timeouts.Opts{
 				Create:            true,
 				CreateDescription: "How long a purge may take, waiting for rate-limit room included (default `20m`).",
 			}),
@@ -120,22 +120,16 @@ func (r *cdnPurgeResource) ConfigValidators(context.Context) []resource.ConfigVa
 	return []resource.ConfigValidator{resourcevalidator.ExactlyOneOf(purgeModeExpressions()...)}
 }
 
-func (r *cdnPurgeResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	data, diags := configuredData(req.ProviderData)
-	resp.Diagnostics.Append(diags...)
-	r.data = data
-}
-
-// ModifyPlan fails a plan that would purge without an API key, or that the
-// API would refuse (checkPurge), so that the user learns it before apply; a
-// plan that purges nothing needs no key and reads nothing.
+// ModifyPlan fails a plan that would purge what cannot be purged (see
+// check), so that the user learns it before apply; a plan that purges
+// nothing needs no key and reads nothing.
 func (r *cdnPurgeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if r.data == nil || !sendsRequest(req, resp) {
 		return
 	}
 	var plan cdnPurgeModel
 	if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(r.data.checkPlannedRequest(ctx, plan.ResourceID, plan.byURL())...)
+		resp.Diagnostics.Append(r.data.check(ctx, plan.planned())...)
 	}
 }
 
@@ -149,41 +143,18 @@ func (r *cdnPurgeResource) Create(ctx context.Context, req resource.CreateReques
 		resp.Diagnostics.Append(notConfigured())
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	result, diags := r.data.sendPurge(ctx, tfsdk.Config{Raw: req.Plan.Raw, Schema: req.Plan.Schema}, plan.purgeArguments, timeout,
-		plan.WaitForCompletion.ValueBool(), nil)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	failure := requestFailure{noun: "purge", timeout: createTimeout, afterwards: nothingRecorded}
+	result, diags := r.data.purge(ctx, tfsdk.Config(req.Plan), plan.purgeArguments, plan.WaitForCompletion.ValueBool(), failure, nil)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
 	plan.ID = types.StringValue(rand.Text())
 	plan.PurgedAt = timetypes.NewRFC3339TimeValue(result.AcceptedAt.UTC())
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// Read keeps the state as it is: a purge leaves nothing in the API to read.
-func (r *cdnPurgeResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
-
-// Update only happens when timeouts change, every other argument forcing a
-// replacement: store the new timeouts, send nothing.
-func (r *cdnPurgeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan cdnPurgeModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// ImportState refuses with advice: a purge leaves nothing in the API to
-// import.
-func (r *cdnPurgeResource) ImportState(_ context.Context, _ resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	refuseImport(resp, "Add the gcore_cdn_purge resource to the configuration instead: the next apply purges.")
-}
-
-// Delete sends nothing: a purge cannot be undone, and destroying the resource
-// only forgets it.
-func (r *cdnPurgeResource) Delete(ctx context.Context, _ resource.DeleteRequest, _ *resource.DeleteResponse) {
-	tflog.Debug(ctx, "removing the purge from state; nothing is sent to the API")
 }

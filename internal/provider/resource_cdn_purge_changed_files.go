@@ -23,11 +23,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/completion"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/filediff"
-	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/purgerules"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
 )
@@ -45,23 +43,23 @@ var (
 // as few requests as the limits allow. Like every purge it lives only in
 // state: destroying it sends nothing.
 type cdnPurgeChangedFilesResource struct {
-	data *providerData
+	stateOnly
 }
 
-func newCDNPurgeChangedFilesResource() resource.Resource { return &cdnPurgeChangedFilesResource{} }
+func newCDNPurgeChangedFilesResource() resource.Resource {
+	return &cdnPurgeChangedFilesResource{stateOnly{importAdvice: "To adopt a deployed site without purging it, add the " +
+		"resource with purge_on_create = false: the first apply records the files and purges nothing."}}
+}
 
 type cdnPurgeChangedFilesModel struct {
-	ID            types.String `tfsdk:"id"`
-	ResourceID    types.Int64  `tfsdk:"resource_id"`
-	Files         types.Map    `tfsdk:"files"`
-	PurgeRemoved  types.Bool   `tfsdk:"purge_removed"`
-	PurgeAdded    types.Bool   `tfsdk:"purge_added"`
-	PurgeOnCreate types.Bool   `tfsdk:"purge_on_create"`
-	PurgeAllAbove types.Int64  `tfsdk:"purge_all_above"`
-	IndexDocument types.String `tfsdk:"index_document"`
-	// WaitForCompletion and Prefetch are unset (false) unless configured,
-	// with no default, so that a state written before they existed plans
-	// no change.
+	ID                types.String      `tfsdk:"id"`
+	ResourceID        types.Int64       `tfsdk:"resource_id"`
+	Files             types.Map         `tfsdk:"files"`
+	PurgeRemoved      types.Bool        `tfsdk:"purge_removed"`
+	PurgeAdded        types.Bool        `tfsdk:"purge_added"`
+	PurgeOnCreate     types.Bool        `tfsdk:"purge_on_create"`
+	PurgeAllAbove     types.Int64       `tfsdk:"purge_all_above"`
+	IndexDocument     types.String      `tfsdk:"index_document"`
 	WaitForCompletion types.Bool        `tfsdk:"wait_for_completion"`
 	Prefetch          types.Bool        `tfsdk:"prefetch"`
 	PurgedURLs        types.List        `tfsdk:"purged_urls"`
@@ -165,7 +163,7 @@ func (r *cdnPurgeChangedFilesResource) Schema(ctx context.Context, _ resource.Sc
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+			"timeouts": resourceTimeouts(ctx, timeouts.Opts{
 				Create:            true,
 				CreateDescription: "How long the first purge may take, waiting for rate-limit room included (default `20m`).",
 				Update:            true,
@@ -175,20 +173,10 @@ func (r *cdnPurgeChangedFilesResource) Schema(ctx context.Context, _ resource.Sc
 	}
 }
 
-func (r *cdnPurgeChangedFilesResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	data, diags := configuredData(req.ProviderData)
-	resp.Diagnostics.Append(diags...)
-	r.data = data
-}
-
-func (r *cdnPurgeChangedFilesResource) ImportState(_ context.Context, _ resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	refuseImport(resp, "To adopt a deployed site without purging it, add the resource with purge_on_create = false: "+
-		"the first apply records the files and purges nothing.")
-}
-
-// ModifyPlan works out what the apply purges, so that the plan lists it in
-// purged_urls, and refuses at plan what cannot work: a purge without an API
-// key, or a first purge that cannot finish within its timeout.
+// ModifyPlan works out the deploy the apply sends, so that the plan lists
+// its URLs in purged_urls, and refuses at plan what cannot work: a purge
+// without an API key, or a first purge that cannot finish within its
+// timeout (see check and checkTime).
 func (r *cdnPurgeChangedFilesResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return // destroy: nothing is sent
@@ -200,7 +188,7 @@ func (r *cdnPurgeChangedFilesResource) ModifyPlan(ctx context.Context, req resou
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	work, known, diags := plan.deploy(ctx, prior)
+	dep, known, diags := plan.deploy(ctx, prior)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -211,15 +199,15 @@ func (r *cdnPurgeChangedFilesResource) ModifyPlan(ctx context.Context, req resou
 		plan.PurgedURLs = types.ListUnknown(types.StringType)
 		plan.PurgedAll = types.BoolUnknown()
 		plan.PurgedAt = timetypes.NewRFC3339Unknown()
-	case len(work.purge.URLs) == 0:
+	case len(dep.diff.URLs) == 0:
 		plan.keepPurged(prior)
 	default:
-		resp.Diagnostics.Append(plan.setPurged(ctx, work.purge.URLs, work.all)...)
+		resp.Diagnostics.Append(plan.setPurged(ctx, dep.diff.URLs, dep.purgeAll)...)
 		plan.PurgedAt = timetypes.NewRFC3339Unknown()
 	}
-	if known && !work.empty() && r.data != nil {
-		resp.Diagnostics.Append(r.data.checkPlannedRequest(ctx, plan.ResourceID, work.byURL())...)
-		resp.Diagnostics.Append(r.checkTime(ctx, plan, prior == nil, work)...)
+	if known && !dep.empty() && r.data != nil {
+		resp.Diagnostics.Append(r.data.check(ctx, plannedRequest{resourceID: plan.ResourceID, kind: dep.purgeKind()})...)
+		resp.Diagnostics.Append(r.checkTime(ctx, plan, prior == nil, dep, r.data.planLimits(ctx))...)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -240,29 +228,26 @@ func (r *cdnPurgeChangedFilesResource) Create(ctx context.Context, req resource.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	out, diags := r.apply(ctx, req.Plan, plan, nil, timeout)
+	timeout, diags := plan.Timeouts.Create(ctx, defaultTimeout)
 	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	if out.failed() {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	dep, diags := r.apply(ctx, req.Plan, plan, nil)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	if dep.failed() {
 		// Terraform replaces a failed create with a new object, so what the
 		// API accepted cannot be kept: nothing goes to state.
-		resp.Diagnostics.Append(out.failure(plan.ResourceID.ValueInt64(),
+		resp.Diagnostics.Append(dep.failure(plan.ResourceID.ValueInt64(), createTimeout,
 			"Nothing was written to state: the next apply purges every file again.")...)
 		return
 	}
 	plan.ID = types.StringValue(rand.Text())
-	resp.Diagnostics.Append(plan.recordPurge(ctx, out, nil)...)
+	resp.Diagnostics.Append(plan.recordPurge(ctx, dep, nil)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// Read keeps the state as it is: a purge leaves nothing in the API to read.
-func (r *cdnPurgeChangedFilesResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {
 }
 
 func (r *cdnPurgeChangedFilesResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -272,133 +257,125 @@ func (r *cdnPurgeChangedFilesResource) Update(ctx context.Context, req resource.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	out, diags := r.apply(ctx, req.Plan, plan, &prior, timeout)
+	timeout, diags := plan.Timeouts.Update(ctx, defaultTimeout)
 	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
-	if out.failed() {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	dep, diags := r.apply(ctx, req.Plan, plan, &prior)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	if dep.failed() {
 		// Keep what the API accepted: the state holds the new version of
 		// exactly the files purged, so the next apply purges the rest.
-		resp.Diagnostics.Append(plan.recordPartialPurge(ctx, &prior, out)...)
+		resp.Diagnostics.Append(plan.recordPartialPurge(ctx, &prior, dep)...)
 	} else {
-		resp.Diagnostics.Append(plan.recordPurge(ctx, out, &prior)...)
+		resp.Diagnostics.Append(plan.recordPurge(ctx, dep, &prior)...)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// Delete sends nothing: a purge cannot be undone.
-func (r *cdnPurgeChangedFilesResource) Delete(ctx context.Context, _ resource.DeleteRequest, _ *resource.DeleteResponse) {
-	tflog.Debug(ctx, "removing the changed-files purge from state; nothing is sent to the API")
-}
-
-// deploy is what an apply sends: the purge that takes the site from its
-// prior state to the plan, then, with prefetch, the URLs to prefetch.
+// deploy is what an apply sends to take the site from its prior state to the
+// plan (the purge, then with prefetch the files to prefetch), and, once
+// sent, how the API took it.
 type deploy struct {
-	purge    filediff.Purge
-	all      bool     // the purge goes as one purge of everything (purge_all_above)
+	diff filediff.Diff
+	// purgeAll is set when the diff goes as one purge of everything
+	// (purge_all_above).
+	purgeAll bool
 	prefetch []string // the URLs of the files the apply brought
-}
 
-func (w deploy) empty() bool { return len(w.purge.URLs) == 0 && len(w.prefetch) == 0 }
-
-// byURL is the attribute to warn on when the CDN resource cannot purge by
-// URL: files, when the deploy purges by URL.
-func (w deploy) byURL() *path.Path {
-	if w.all || len(w.purge.URLs) == 0 {
-		return nil
-	}
-	files := path.Root("files")
-	return &files
-}
-
-// applied is what an apply sent and how the API took it.
-type applied struct {
-	deploy
 	// result is the purge's: Accepted holds the URLs the API accepted, less
 	// those of requests the purge history reports failed.
 	result scheduler.Result
 	err    error  // the scheduler's, with result partial
 	why    string // explains a refusal the API's answer does not
-	// incomplete reports, with wait_for_completion, the requests the purge
-	// history says failed or were still in progress at the timeout.
+	// incomplete reports, with wait_for_completion, the purges the history
+	// says failed or were still in progress at the timeout.
 	incomplete completion.Report
 }
 
-// failed reports whether the purge, or its completion, failed.
-func (out applied) failed() bool { return out.err != nil || out.incomplete.Err() != nil }
+func (dep deploy) empty() bool { return len(dep.diff.URLs) == 0 && len(dep.prefetch) == 0 }
 
-// failure is the error of a failed apply; afterwards says what the state
-// keeps.
-func (out applied) failure(resourceID int64, afterwards string) diag.Diagnostics {
-	if out.err != nil {
-		return requestErrorDiagnostics("purge", out.err, resourceID, joinParagraphs(out.why, afterwards))
+// purgeKind is the kind of request the deploy's purge is.
+func (dep deploy) purgeKind() scheduler.Kind {
+	if dep.purgeAll {
+		return scheduler.PurgeAll
 	}
-	return incompleteError(out.incomplete, afterwards)
+	return scheduler.PurgeByURL
+}
+
+// failed reports whether the purge, or its completion, failed.
+func (dep deploy) failed() bool { return dep.err != nil || dep.incomplete.Err() != nil }
+
+// failure is the error of a failed apply, bounded by setting; afterwards
+// says what the state keeps.
+func (dep deploy) failure(resourceID int64, setting timeoutSetting, afterwards string) diag.Diagnostics {
+	if dep.err != nil {
+		f := requestFailure{noun: "purge", timeout: setting, afterwards: joinParagraphs(dep.why, afterwards)}
+		return f.diagnostics(dep.err, resourceID)
+	}
+	return incompleteError(dep.incomplete, afterwards)
 }
 
 // apply checks the files again, now that all are known, then sends what
-// takes the site from prior (nil on create) to plan, all within timeout.
+// takes the site from prior (nil on create) to plan, within ctx's deadline.
 // diags stop the apply before anything is sent, or warn.
 func (r *cdnPurgeChangedFilesResource) apply(ctx context.Context, planned tfsdk.Plan, plan cdnPurgeChangedFilesModel,
-	prior *cdnPurgeChangedFilesModel, timeout time.Duration,
-) (applied, diag.Diagnostics) {
+	prior *cdnPurgeChangedFilesModel,
+) (deploy, diag.Diagnostics) {
 	if r.data == nil {
-		return applied{}, diag.Diagnostics{notConfigured()}
+		return deploy{}, diag.Diagnostics{notConfigured()}
 	}
 	ctx = r.data.mask(ctx)
 	diags := mapValidation(filesValidators())(ctx, tfsdk.Config(planned), path.Root("files"))
-	work, _, workDiags := plan.deploy(ctx, prior)
-	out := applied{deploy: work}
-	if diags.Append(workDiags...); diags.HasError() || work.empty() {
-		return out, diags
+	dep, _, depDiags := plan.deploy(ctx, prior)
+	if diags.Append(depDiags...); diags.HasError() || dep.empty() {
+		return dep, diags
 	}
 	diags.Append(r.data.requireAPIKey()...)
-	diags.Append(r.checkTime(ctx, plan, prior == nil, work)...)
+	limits, _ := r.data.scheduler.Limits(ctx)
+	diags.Append(r.checkTime(ctx, plan, prior == nil, dep, limits)...)
 	if diags.HasError() {
-		return out, diags
+		return dep, diags
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	id := plan.ResourceID.ValueInt64()
-	if len(work.purge.URLs) > 0 {
-		diags.Append(r.purge(ctx, id, &out, plan.WaitForCompletion.ValueBool(), timeout)...)
+	if len(dep.diff.URLs) > 0 {
+		diags.Append(r.purge(ctx, id, &dep, plan.WaitForCompletion.ValueBool())...)
 	}
-	if !out.failed() && len(work.prefetch) > 0 {
-		diags.Append(r.prefetch(ctx, id, work.prefetch, timeout)...)
+	if !dep.failed() && len(dep.prefetch) > 0 {
+		diags.Append(r.prefetch(ctx, id, dep.prefetch)...)
 	}
-	return out, diags
+	return dep, diags
 }
 
-// purge sends out's purge and, with wait, waits until the purge history says
-// it is done; out records how it went.
-func (r *cdnPurgeChangedFilesResource) purge(ctx context.Context, id int64, out *applied, wait bool, timeout time.Duration) diag.Diagnostics {
-	request := gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: out.purge.URLs}
-	if out.all {
-		request = gcoreapi.Purge{Type: gcoreapi.PurgeAll}
+// purge sends dep's purge and, with wait, waits until the purge history says
+// it is done; dep records how it went.
+func (r *cdnPurgeChangedFilesResource) purge(ctx context.Context, id int64, dep *deploy, wait bool) diag.Diagnostics {
+	job := scheduler.Job{ResourceID: id, Kind: scheduler.PurgeByURL, Items: dep.diff.URLs}
+	if dep.purgeAll {
+		job = scheduler.Job{ResourceID: id, Kind: scheduler.PurgeAll}
 	}
-	out.result, out.err = r.data.queuePurge(ctx, id, request, timeout, nil)
-	if out.err != nil {
-		if !out.all {
-			out.why = r.data.explainURLRefusal(ctx, id, out.err)
+	dep.result, dep.err = r.data.send(ctx, job)
+	if dep.err != nil {
+		if !dep.purgeAll {
+			dep.why = r.data.explainURLRefusal(ctx, id, dep.err)
 		}
 		return nil
 	}
-	if out.all {
-		out.result.Accepted = out.purge.URLs
+	if dep.purgeAll {
+		dep.result.Accepted = dep.diff.URLs
 	}
 	if !wait {
 		return nil
 	}
-	report, diags := r.data.awaitCompletion(ctx, id, out.result, nil)
+	report, diags := r.data.awaitCompletion(ctx, id, dep.result.Purges, nil)
 	if report.Err() != nil {
-		out.incomplete = report
+		dep.incomplete = report
 		failed := notCarriedOut(report)
-		out.result.Accepted = slices.DeleteFunc(slices.Clone(out.result.Accepted), func(u string) bool { return out.all || failed[u] })
+		dep.result.Accepted = slices.DeleteFunc(slices.Clone(dep.result.Accepted), func(u string) bool { return dep.purgeAll || failed[u] })
 	}
 	return diags
 }
@@ -406,9 +383,9 @@ func (r *cdnPurgeChangedFilesResource) purge(ctx context.Context, id int64, out 
 // prefetch loads urls into the CDN after their purge. It only speeds up the
 // first visits: a failure is a warning naming the URLs not prefetched, and
 // the purge stays recorded.
-func (r *cdnPurgeChangedFilesResource) prefetch(ctx context.Context, id int64, urls []string, timeout time.Duration) diag.Diagnostics {
+func (r *cdnPurgeChangedFilesResource) prefetch(ctx context.Context, id int64, urls []string) diag.Diagnostics {
 	var diags diag.Diagnostics
-	result, err := r.data.queuePurge(ctx, id, gcoreapi.Purge{Type: gcoreapi.Prefetch, Items: urls}, timeout, nil)
+	result, err := r.data.send(ctx, scheduler.Job{ResourceID: id, Kind: scheduler.Prefetch, Items: urls})
 	if err == nil {
 		return diags
 	}
@@ -421,14 +398,6 @@ func (r *cdnPurgeChangedFilesResource) prefetch(ctx context.Context, id int64, u
 		"%s of %d were not prefetched, and will load into the CDN at their first request: %s.",
 		strings.TrimSuffix(err.Error(), "."), pluralURLs(len(missed)), len(urls), clippedList(missed, 20)))
 	return diags
-}
-
-// clippedList writes at most n items, and how many more there are.
-func clippedList(items []string, n int) string {
-	if len(items) <= n {
-		return strings.Join(items, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }
 
 // files reads the files; known is false while any key or version is unknown.
@@ -460,24 +429,24 @@ func (m cdnPurgeChangedFilesModel) deploy(ctx context.Context, prior *cdnPurgeCh
 	if !known || diags.HasError() {
 		return deploy{}, false, diags
 	}
-	var work deploy
+	var dep deploy
 	var old filediff.Files
 	switch {
 	case prior != nil:
 		var priorDiags diag.Diagnostics
 		old, _, priorDiags = prior.files(ctx)
 		diags.Append(priorDiags...)
-		work.purge = filediff.Changes(old, files, m.options())
+		dep.diff = filediff.Changes(old, files, m.options())
 	case m.PurgeOnCreate.ValueBool():
-		work.purge = filediff.Everything(files, m.options())
+		dep.diff = filediff.Everything(files, m.options())
 	default:
-		return work, true, diags // adopting a site: nothing is sent
+		return dep, true, diags // adopting a site: nothing is sent
 	}
-	work.all = !m.PurgeAllAbove.IsNull() && int64(len(work.purge.URLs)) > m.PurgeAllAbove.ValueInt64()
+	dep.purgeAll = !m.PurgeAllAbove.IsNull() && int64(len(dep.diff.URLs)) > m.PurgeAllAbove.ValueInt64()
 	if m.Prefetch.ValueBool() {
-		work.prefetch = filediff.Refreshed(old, files, m.options())
+		dep.prefetch = filediff.Refreshed(old, files, m.options())
 	}
-	return work, true, diags
+	return dep, true, diags
 }
 
 // keepPurged plans the record of the latest purge as it is: an apply that
@@ -501,99 +470,92 @@ func (m *cdnPurgeChangedFilesModel) setPurged(ctx context.Context, urls []string
 
 // recordPurge records a purge the API accepted whole, or keeps the record of
 // prior (nil on create) when nothing was purged.
-func (m *cdnPurgeChangedFilesModel) recordPurge(ctx context.Context, out applied, prior *cdnPurgeChangedFilesModel) diag.Diagnostics {
-	if len(out.purge.URLs) == 0 {
+func (m *cdnPurgeChangedFilesModel) recordPurge(ctx context.Context, dep deploy, prior *cdnPurgeChangedFilesModel) diag.Diagnostics {
+	if len(dep.diff.URLs) == 0 {
 		m.keepPurged(prior) // planned unknown when the files were
 		return nil
 	}
-	m.PurgedAt = timetypes.NewRFC3339TimeValue(out.result.AcceptedAt.UTC())
-	return m.setPurged(ctx, out.purge.URLs, out.all)
+	m.PurgedAt = timetypes.NewRFC3339TimeValue(dep.result.AcceptedAt.UTC())
+	return m.setPurged(ctx, dep.diff.URLs, dep.purgeAll)
 }
 
 // recordPartialPurge records what an update that failed part-way purged: the
 // new version of the files whose URLs the API accepted, the old version (or
 // the removed file itself) for the rest. It returns the diagnostics that say
 // what failed, how much was purged and what remains.
-func (m *cdnPurgeChangedFilesModel) recordPartialPurge(ctx context.Context, prior *cdnPurgeChangedFilesModel, out applied) diag.Diagnostics {
+func (m *cdnPurgeChangedFilesModel) recordPartialPurge(ctx context.Context, prior *cdnPurgeChangedFilesModel, dep deploy) diag.Diagnostics {
 	var diags diag.Diagnostics
 	old, _, d := prior.files(ctx)
 	diags.Append(d...)
 	planned, _, d := m.files(ctx)
 	diags.Append(d...)
-	settled, remaining := out.purge.Settle(old, planned, out.result.Accepted)
+	settled, remaining := dep.diff.Settle(old, planned, dep.result.Accepted)
 	files, d := types.MapValueFrom(ctx, types.StringType, settled)
 	diags.Append(d...)
 	m.Files = files
-	diags.Append(m.setPurged(ctx, slices.Sorted(slices.Values(out.result.Accepted)), false)...)
+	diags.Append(m.setPurged(ctx, slices.Sorted(slices.Values(dep.result.Accepted)), false)...)
 	m.PurgedAt = prior.PurgedAt
-	if len(out.result.Accepted) > 0 {
-		m.PurgedAt = timetypes.NewRFC3339TimeValue(out.result.AcceptedAt.UTC())
+	if len(dep.result.Accepted) > 0 {
+		m.PurgedAt = timetypes.NewRFC3339TimeValue(dep.result.AcceptedAt.UTC())
 	}
 	afterwards := fmt.Sprintf("%s of %d were purged before the failure and %d remain. The state records the new version of "+
 		"exactly the files purged, so the next plan shows, and the next apply purges, only the remaining ones.",
-		pluralURLs(len(out.result.Accepted)), len(out.purge.URLs), remaining)
-	if refused := refusedFiles(out.purge, out.err); len(refused) > 0 {
+		pluralURLs(len(dep.result.Accepted)), len(dep.diff.URLs), remaining)
+	if refused := refusedFiles(dep.diff, dep.err); len(refused) > 0 {
 		afterwards += "\n\nThe API refused the URLs of these files: " + strings.Join(refused, ", ") + "."
 	}
-	diags.Append(out.failure(m.ResourceID.ValueInt64(), afterwards)...)
+	diags.Append(dep.failure(m.ResourceID.ValueInt64(), updateTimeout, afterwards)...)
 	return diags
 }
 
 // refusedFiles names the files whose URLs a 400 refused by index.
-func refusedFiles(purge filediff.Purge, err error) []string {
-	files := purge.FilesOf(refusedItems(err))
+func refusedFiles(diff filediff.Diff, err error) []string {
+	files := diff.FilesOf(refusedItems(err))
 	for i, f := range files {
 		files[i] = fmt.Sprintf("%q", f)
 	}
 	return files
 }
 
-func pluralURLs(n int) string {
-	if n == 1 {
-		return "1 URL"
-	}
-	return fmt.Sprintf("%d URLs", n)
-}
-
 // checkTime refuses a first apply that cannot finish within
-// timeouts.create at the limits in force, and warns of an update that
-// cannot: a create cannot keep partial progress (Terraform replaces a failed
-// create with a new object), an update can. The estimate is a lower bound:
-// the purge's requests, then the prefetch's, each at its own limit.
-func (r *cdnPurgeChangedFilesResource) checkTime(ctx context.Context, m cdnPurgeChangedFilesModel, creating bool, work deploy) diag.Diagnostics {
+// timeouts.create at limits, and warns of an update that cannot: a create
+// cannot keep partial progress (Terraform replaces a failed create with a
+// new object), an update can. The estimate is a lower bound: the purge's
+// requests, then the prefetch's, each at its own limit.
+func (r *cdnPurgeChangedFilesResource) checkTime(ctx context.Context, m cdnPurgeChangedFilesModel, creating bool, dep deploy,
+	limits scheduler.Limits,
+) diag.Diagnostics {
 	var diags diag.Diagnostics
-	timeout, d := m.Timeouts.Update(ctx, defaultCreateTimeout)
-	block := "timeouts.update"
+	timeout, d := m.Timeouts.Update(ctx, defaultTimeout)
+	setting := updateTimeout
 	if creating {
-		timeout, d = m.Timeouts.Create(ctx, defaultCreateTimeout)
-		block = "timeouts.create"
+		timeout, d = m.Timeouts.Create(ctx, defaultTimeout)
+		setting = createTimeout
 	}
 	if diags.Append(d...); diags.HasError() {
 		return diags
 	}
-	ctx, cancel := context.WithTimeout(ctx, planReadTimeout)
-	defer cancel()
 	var minimum time.Duration
 	var steps []string
-	estimate := func(t gcoreapi.PurgeType, verb string, n int) {
-		e := r.data.scheduler.Estimate(ctx, t, n)
+	estimate := func(kind scheduler.Kind, verb string, n int) {
+		e := limits.Estimate(kind, n)
 		minimum += e.Minimum
 		steps = append(steps, fmt.Sprintf("%s %s takes at least %d requests of at most %d URLs at the limit of %s (%s)",
 			verb, pluralURLs(n), e.Requests, e.PerRequest, e.Limit, e.LimitSource))
 	}
-	if !work.all && len(work.purge.URLs) > 0 {
-		estimate(gcoreapi.PurgeByURL, "purging", len(work.purge.URLs))
+	if !dep.purgeAll && len(dep.diff.URLs) > 0 {
+		estimate(scheduler.PurgeByURL, "purging", len(dep.diff.URLs))
 	}
-	if len(work.prefetch) > 0 {
-		estimate(gcoreapi.Prefetch, "prefetching", len(work.prefetch))
+	if len(dep.prefetch) > 0 {
+		estimate(scheduler.Prefetch, "prefetching", len(dep.prefetch))
 	}
 	if minimum <= timeout {
 		return diags
 	}
 	need := fmt.Sprintf("%s: at least %s, longer than %s (%s). The estimate is a lower bound: other purges of this CDN "+
-		"resource share the limits.", capitalized(strings.Join(steps, ", then ")), minimum.Round(time.Second), block, timeout)
+		"resource share the limits.", capitalized(strings.Join(steps, ", then ")), minimum.Round(time.Second), setting, timeout)
 	prefetchOut := ""
-	if len(work.prefetch) > 0 {
+	if len(dep.prefetch) > 0 {
 		prefetchOut = ", set prefetch = false"
 	}
 	if creating {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -20,7 +19,7 @@ var (
 	_ validator.Set    = itemCountValidator{}
 	_ validator.String = ruleValidator{}
 	_ validator.String = baseURLValidator{}
-	_ validator.String = durationValidator{}
+	_ validator.String = apiKeyValidator{}
 )
 
 // itemCount checks that the set of a purge holds 1 to most items, each a
@@ -86,13 +85,6 @@ func checkIndexDocument(s string) error {
 	}
 	return nil
 }
-
-// absoluteHTTPURL checks that a string is an absolute http(s) URL, as the API
-// client requires of its base URL.
-func absoluteHTTPURL() validator.String { return baseURLValidator{} }
-
-// positiveDuration checks that a string is a duration longer than zero.
-func positiveDuration() validator.String { return durationValidator{} }
 
 // itemCountValidator is written here rather than taken from
 // setvalidator.SizeBetween because an empty set needs its own message: an
@@ -160,13 +152,15 @@ func (v ruleValidator) ValidateString(_ context.Context, req validator.StringReq
 	}
 }
 
-// baseURLValidator rejects a base_url that is not an absolute http(s) URL at
-// plan time, with the attribute named, rather than when the first purge is
-// sent.
+// baseURL checks base_url at plan time, with the attribute named, rather
+// than when the first request is sent: an absolute https URL, or http to a
+// loopback host (gcoreapi.ParseBaseURL).
+func baseURL() validator.String { return baseURLValidator{} }
+
 type baseURLValidator struct{}
 
 func (baseURLValidator) Description(context.Context) string {
-	return "must be an absolute http(s) URL, such as " + gcoreapi.DefaultBaseURL
+	return "must be an absolute https URL, such as " + gcoreapi.DefaultBaseURL + " (http only to a loopback host)"
 }
 
 func (v baseURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
@@ -176,40 +170,41 @@ func (v baseURLValidator) ValidateString(_ context.Context, req validator.String
 		return
 	}
 	if _, err := gcoreapi.ParseBaseURL(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Gcore API base URL",
-			fmt.Sprintf("%s. Use an absolute http(s) URL such as %s, or remove base_url to use it.", err, gcoreapi.DefaultBaseURL))
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Gcore API base URL", baseURLAdvice(err, "base_url"))
 	}
 }
 
-// durationValidator checks the action's timeout at plan time. It is written
-// here because the validators package has no duration validator (the
-// timeouts package validates only its own block), and
-// timetypes.GoDuration accepts "0s" and "-5m" and replaces this message.
-type durationValidator struct{}
-
-func (durationValidator) Description(context.Context) string {
-	return "must be a positive duration such as 90s or 20m"
+// baseURLAdvice says why a base URL, from the setting named, was refused and
+// what to write instead.
+func baseURLAdvice(err error, setting string) string {
+	return fmt.Sprintf("%s: %s. Use an absolute https URL such as %s, or unset %s to use it.",
+		setting, err, gcoreapi.DefaultBaseURL, setting)
 }
 
-func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+// apiKey checks api_key at plan time: a key with white space or a control
+// character cannot be sent in a header, and would fail every request after
+// retries. The message never quotes the key.
+func apiKey() validator.String { return apiKeyValidator{} }
 
-func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+type apiKeyValidator struct{}
+
+func (apiKeyValidator) Description(context.Context) string {
+	return "must hold no white space or control character"
+}
+
+func (v apiKeyValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (apiKeyValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if _, ok := parsePositiveDuration(req.ConfigValue.ValueString()); !ok {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid timeout", durationAdvice(req.ConfigValue.ValueString()))
+	key := req.ConfigValue.ValueString()
+	if key == "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Empty Gcore API key", "api_key is empty: set it to a permanent API "+
+			"token, or remove it to use the "+envAPIKey+" environment variable.")
+		return
 	}
-}
-
-// parsePositiveDuration reads a timeout such as "20m"; ok is false unless it
-// is a duration longer than zero. The validator and the action's Invoke,
-// which sees values unknown at plan time, both read it so.
-func parsePositiveDuration(s string) (d time.Duration, ok bool) {
-	d, err := time.ParseDuration(s)
-	return d, err == nil && d > 0
-}
-
-func durationAdvice(value string) string {
-	return fmt.Sprintf("timeout %q is not a positive duration. Use a number with a unit, such as \"90s\", \"20m\" or \"1h30m\".", value)
+	if err := gcoreapi.CheckAPIKey(key); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Gcore API key", "api_key cannot be sent: "+err.Error()+".")
+	}
 }

@@ -13,86 +13,86 @@ import (
 // all its jobs, and settles its jobs accordingly.
 func (s *Scheduler) deliver(q *queue, req *request) {
 	for {
-		apiTime, err := s.send(req)
-		retryAt, retry := s.recordAnswer(q, req, apiTime, err)
+		accepted, err := s.send(req)
+		retryAt, retry := s.recordAnswer(q, req, accepted, err)
 		if !retry {
 			return
 		}
 		if !s.awaitRoomForRetry(q, req, retryAt) {
-			s.mu.Lock()
-			s.log(req.members[0].ctx, fmt.Sprintf("request #%d is not retried: every purge it carried has given up", req.number),
-				map[string]any{"request": req.number, "resource_id": req.key.resourceID})
-			s.unlock()
+			s.withLock(func() {
+				s.log(req.members[0].ctx, fmt.Sprintf("request #%d is not retried: every %s it carried has given up",
+					req.number, req.key.kind.Noun()), map[string]any{"request": req.number, "resource_id": req.key.resourceID})
+			})
 			return
 		}
 	}
 }
 
-// send makes one attempt at req, with a context no job's end cancels, and
-// returns the API's time of acceptance when its answer gave one.
-func (s *Scheduler) send(req *request) (apiTime time.Time, err error) {
-	s.mu.Lock()
-	msg := fmt.Sprintf("sent request #%d (%s)", req.number, req.describe())
-	for _, j := range req.members {
-		j.note(msg)
-	}
-	ctx := context.WithoutCancel(req.members[0].ctx)
-	s.unlock()
-	err = s.withAttemptTimeout(ctx, func(ctx context.Context) (err error) {
-		apiTime, err = s.call(ctx, req)
+// send makes one attempt at req, with a context no job's end cancels.
+func (s *Scheduler) send(req *request) (gcoreapi.AcceptedPurge, error) {
+	var ctx context.Context
+	s.withLock(func() {
+		msg := fmt.Sprintf("sent request #%d (%s)", req.number, req.describe())
+		for _, j := range req.members {
+			j.note(msg)
+		}
+		ctx = context.WithoutCancel(req.members[0].ctx)
+	})
+	var accepted gcoreapi.AcceptedPurge
+	err := s.withAttemptTimeout(ctx, func(ctx context.Context) (err error) {
+		accepted, err = s.call(ctx, req)
 		return err
 	})
-	return apiTime, err
+	return accepted, err
 }
 
-// call sends req by the endpoint of its type: a prefetch has its own, whose
-// answer the client reads no time from.
-func (s *Scheduler) call(ctx context.Context, req *request) (time.Time, error) {
-	if req.key.typ == gcoreapi.Prefetch {
-		return time.Time{}, s.api.Prefetch(ctx, req.key.resourceID, req.items)
+// call sends req by the endpoint of its kind.
+func (s *Scheduler) call(ctx context.Context, req *request) (gcoreapi.AcceptedPurge, error) {
+	t, isPurge := req.key.kind.purgeType()
+	if !isPurge {
+		return gcoreapi.AcceptedPurge{}, s.api.Prefetch(ctx, req.key.resourceID, req.items)
 	}
-	return s.api.PurgeAt(ctx, req.key.resourceID, gcoreapi.Purge{Type: req.key.typ, Items: req.items})
+	return s.api.Purge(ctx, req.key.resourceID, gcoreapi.Purge{Type: t, Items: req.items})
 }
 
 // recordAnswer records the answer to one attempt at req in q's window and
 // decides what follows: retry (not before retryAt), or settle req's jobs.
 // Only a request that reached the API counts in the window: one that never
 // did (no connection, a failed TLS handshake) cannot have been counted.
-// apiTime is the API's time of an acceptance; zero means the scheduler's.
-func (s *Scheduler) recordAnswer(q *queue, req *request, apiTime time.Time, err error) (retryAt time.Time, retry bool) {
-	s.mu.Lock()
-	defer s.unlock()
-	now := s.clock.Now()
-	defer s.attemptAnswered(req)
-	rateLimited := errors.Is(err, gcoreapi.ErrRateLimited)
-	transient := !rateLimited && gcoreapi.IsTransient(err)
-	if transient {
-		req.failures++
-	}
-	s.setLastError(req, err)
-	if rateLimited {
-		plan, msg, fields := s.rateLimited(q, req, err, now)
-		s.retryLater(req, plan, msg, fields)
-		return plan.at, true
-	}
-	if !gcoreapi.NeverReachedAPI(err) {
-		q.window.record(now)
-	}
-	if err == nil {
-		req.acceptedAt = apiTime
-		if apiTime.IsZero() {
-			req.acceptedAt = now
+func (s *Scheduler) recordAnswer(q *queue, req *request, accepted gcoreapi.AcceptedPurge, err error) (retryAt time.Time, retry bool) {
+	s.withLock(func() {
+		defer s.attemptAnswered(req)
+		now := time.Now()
+		rateLimited := errors.Is(err, gcoreapi.ErrRateLimited)
+		if !rateLimited && gcoreapi.IsTransient(err) {
+			req.failures++
 		}
-		s.settle(req, nil, now)
-		return time.Time{}, false
-	}
-	if transient && req.failures < s.opts.Backoff.MaxAttempts {
-		plan, msg, fields := s.backOff(q, req, err, now)
+		s.setLastError(req, err)
+		if !rateLimited && !gcoreapi.NeverReachedAPI(err) {
+			q.window.record(now)
+		}
+		if err == nil {
+			req.accepted = accepted
+			s.settle(req, nil, now)
+			return
+		}
+		decision := s.opts.Retry.Decide(err, req.failures, now)
+		if !decision.Retry {
+			s.settle(req, requestError(req, err), now)
+			return
+		}
+		var plan retryPlan
+		var msg string
+		var fields map[string]any
+		if decision.RateLimited {
+			plan, msg, fields = s.rateLimited(q, req, decision.Wait, decision.Asked, now)
+		} else {
+			plan, msg, fields = s.backOff(q, req, err, decision.Wait, now)
+		}
 		s.retryLater(req, plan, msg, fields)
-		return plan.at, true
-	}
-	s.settle(req, requestError(req, err), now)
-	return time.Time{}, false
+		retryAt, retry = plan.at, true
+	})
+	return retryAt, retry
 }
 
 // retryPlan is when a failed request goes out again, and what decided that
@@ -146,21 +146,27 @@ func (s *Scheduler) setLastError(req *request, err error) {
 }
 
 // rateLimited blocks q's window after a 429 and plans the retry: after the
-// wait the answer asks for (gcoreapi.Error.RetryAfter) plus the margin, or a
-// full window from now when it asks for none.
-func (s *Scheduler) rateLimited(q *queue, req *request, err error, now time.Time) (retryPlan, string, map[string]any) {
-	wait, source := q.window.span, "none"
+// wait the answer asked for plus the margin, but never sooner than the
+// spacing of the rate limit (a "Retry-After: 0" does not make requests
+// faster than the limit); after a full window when it asked for none: another
+// client is using the quota, and how much it used cannot be known.
+func (s *Scheduler) rateLimited(q *queue, req *request, asked time.Duration, source string, now time.Time) (retryPlan, string, map[string]any) {
+	wait := q.window.span
 	why := fmt.Sprintf("one full window (%s plus a margin of %s) as the API gave no wait", q.window.rate, q.window.margin)
-	var apiErr *gcoreapi.Error
-	if errors.As(err, &apiErr) {
-		if delay, asked, ok := apiErr.RetryAfter(now); ok {
-			wait, source = delay+q.window.margin, asked
-			why = fmt.Sprintf("as the API asked (%s) plus a margin of %s", asked, q.window.margin)
+	if source != "" {
+		spacing := q.window.rate.Window / time.Duration(q.window.rate.Requests)
+		wait = max(asked, spacing) + q.window.margin
+		why = fmt.Sprintf("as the API asked (%s) plus a margin of %s", source, q.window.margin)
+		if asked < spacing {
+			why = fmt.Sprintf("the spacing of the limit %s (%s), longer than the API asked (%s), plus a margin of %s",
+				q.window.rate, spacing, source, q.window.margin)
 		}
+	} else {
+		source = "none"
 	}
 	plan := retryPlan{at: now.Add(wait), why: why}
 	q.window.block(plan.at)
-	msg := fmt.Sprintf("rate limited by the API (another client may be purging this CDN resource); waiting until %s to retry request #%d, %s",
+	msg := fmt.Sprintf("rate limited by the API (another client may be using this CDN resource); waiting until %s to retry request #%d, %s",
 		clockTime(plan.at), req.number, why)
 	return plan, msg, map[string]any{"until": plan.at, "wait": wait.String(), "wait_source": source}
 }
@@ -168,9 +174,9 @@ func (s *Scheduler) rateLimited(q *queue, req *request, err error, now time.Time
 // backOff plans the retry of req after its latest transient failure: when
 // the backoff ends, or later when the rate window has no room by then (the
 // failed attempt counts in it when it reached the API), saying which decided.
-func (s *Scheduler) backOff(q *queue, req *request, err error, now time.Time) (retryPlan, string, map[string]any) {
+func (s *Scheduler) backOff(q *queue, req *request, err error, delay time.Duration, now time.Time) (retryPlan, string, map[string]any) {
 	n := req.failures
-	backoffEnd := now.Add(s.opts.Backoff.delay(n))
+	backoffEnd := now.Add(delay)
 	plan, decidedBy := retryPlan{at: backoffEnd, why: "when the backoff ends"}, "backoff"
 	if room := q.window.nextRoom(now); room.After(backoffEnd) {
 		plan = retryPlan{at: room, why: fmt.Sprintf("when the rate limit (%s, in which failed requests count) has room, "+
@@ -178,7 +184,7 @@ func (s *Scheduler) backOff(q *queue, req *request, err error, now time.Time) (r
 		decidedBy = "rate-limit room"
 	}
 	msg := fmt.Sprintf("request #%d failed (%v); retrying at %s (attempt %d of %d)",
-		req.number, err, plan, n+1, s.opts.Backoff.MaxAttempts)
+		req.number, err, plan, n+1, s.opts.Retry.MaxAttempts)
 	return plan, msg, map[string]any{"until": plan.at, "error": err.Error(), "attempt": n + 1,
 		"retry_decided_by": decidedBy, "backoff_until": backoffEnd}
 }
@@ -190,8 +196,8 @@ func (s *Scheduler) noteAndLog(req *request, msg string, fields map[string]any) 
 	}
 	fields["request"] = req.number
 	fields["resource_id"] = req.key.resourceID
-	fields["purge_type"] = req.key.typ.String()
-	s.log(req.members[0].ctx, fmt.Sprintf("%s of CDN resource %d: %s", req.key.typ, req.key.resourceID, msg), fields)
+	fields["kind"] = req.key.kind.String()
+	s.log(req.members[0].ctx, fmt.Sprintf("%s of CDN resource %d: %s", req.key.kind, req.key.resourceID, msg), fields)
 }
 
 // settle passes the outcome of req to its jobs; a failed job also leaves its
@@ -203,10 +209,10 @@ func (s *Scheduler) settle(req *request, err error, now time.Time) {
 				j.partners[other.seq] = true
 			}
 		}
-		if err != nil && j.queued {
+		if err != nil && j.state == queued {
 			s.dequeue(j)
 		}
-		j.settle(req.carries[j], req.sent(), err, now)
+		j.settle(req.carries[j], req, err, now)
 	}
 }
 
@@ -215,6 +221,7 @@ func (s *Scheduler) settle(req *request, err error, now time.Time) {
 // can name the items a 400 refused by their index (gcoreapi.Error's
 // RefusedItems).
 type RequestError struct {
+	Kind  Kind
 	Items []string
 	Err   error
 	what  string
@@ -225,9 +232,9 @@ func (e *RequestError) Error() string { return e.what + e.Err.Error() }
 func (e *RequestError) Unwrap() error { return e.Err }
 
 func requestError(req *request, err error) error {
-	what := fmt.Sprintf("%s of CDN resource %d, request #%d", req.key.typ, req.key.resourceID, req.number)
+	what := fmt.Sprintf("%s of CDN resource %d, request #%d", req.key.kind, req.key.resourceID, req.number)
 	if req.failures > 1 {
 		what += fmt.Sprintf(" failed %d times, giving up", req.failures)
 	}
-	return &RequestError{Items: req.items, Err: err, what: what + ": "}
+	return &RequestError{Kind: req.key.kind, Items: req.items, Err: err, what: what + ": "}
 }

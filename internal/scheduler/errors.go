@@ -10,19 +10,20 @@ import (
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 )
 
-// TimeoutError is returned by Purge when the job's context ended before the
+// TimeoutError is returned by Send when the job's context ended before the
 // API accepted all its items, or when the retry of a request carrying them
 // would go out after the context's deadline: then the job fails at once
 // rather than wait for nothing. errors.Is matches context.DeadlineExceeded or
-// context.Canceled.
+// context.Canceled. Its message states what happened; what to do about it is
+// the caller's to say.
 type TimeoutError struct {
 	ResourceID int64
-	Type       gcoreapi.PurgeType
-	// Limit is the rate limit in force; zero if the account limits were
-	// still being read.
-	Limit            gcoreapi.Rate
-	LimitFromAccount bool
-	// Waited is the time from the call of Purge to the end of its context.
+	Kind       Kind
+	// Limit is the rate limit in force, and LimitSource where it comes from
+	// (Limits.Rate); zero if the account limits were still being read.
+	Limit       gcoreapi.Rate
+	LimitSource string
+	// Waited is the time from the call of Send to the end of its context.
 	Waited time.Duration
 	// Timeout is the time the context's deadline allowed, when it had one.
 	Timeout time.Duration
@@ -30,7 +31,7 @@ type TimeoutError struct {
 	// deadline.
 	Cancelled bool
 	// Sent is true when all the job's items had been sent and the API did
-	// not refuse them: the purge may have happened, unconfirmed.
+	// not refuse them: the work may have been done, unconfirmed.
 	Sent bool
 	// LastErr is why the latest attempt at a request carrying the job's
 	// items failed, when that request was waiting to be retried: a 429, a
@@ -47,10 +48,10 @@ type TimeoutError struct {
 }
 
 func (e *TimeoutError) Error() string {
-	subject := fmt.Sprintf("%s of CDN resource %d", e.Type, e.ResourceID)
+	subject := fmt.Sprintf("%s of CDN resource %d", e.Kind, e.ResourceID)
 	rateLimited := errors.Is(e.LastErr, gcoreapi.ErrRateLimited)
 	if e.Cancelled {
-		waitedFor := "a slot"
+		waitedFor := "rate-limit room"
 		switch {
 		case rateLimited:
 			waitedFor = "rate-limit room after a 429 answer" + e.retryDue(" until ")
@@ -64,19 +65,18 @@ func (e *TimeoutError) Error() string {
 	}
 	switch {
 	case rateLimited:
-		return fmt.Sprintf("%s did not get a slot within %s: the API answered 429 Too Many Requests (another client may be purging "+
-			"this CDN resource)%s; %s, and the request waited %s; raise timeouts.create or purge fewer times",
+		return fmt.Sprintf("%s did not get rate-limit room within %s: the API answered 429 Too Many Requests (another client "+
+			"may be using this CDN resource)%s; %s, and the request waited %s",
 			subject, roundDuration(e.Timeout), e.retryPastDeadline("; ", ""), e.limitInForce(), roundDuration(e.Waited))
 	case e.LastErr != nil:
-		return fmt.Sprintf("%s was not confirmed within %s: %s%s failed, the last with: %s; apply again once the API recovers, "+
-			"or raise timeouts.create", subject, roundDuration(e.Timeout), e.retryPastDeadline("", "; "),
-			plural(e.Failures, "attempt"), e.lastFailure())
+		return fmt.Sprintf("%s was not confirmed within %s: %s%s failed, the last with: %s",
+			subject, roundDuration(e.Timeout), e.retryPastDeadline("", "; "), plural(e.Failures, "attempt"), e.lastFailure())
 	}
-	outcome := "did not get a slot"
+	outcome := "did not get rate-limit room"
 	if e.Sent {
 		outcome = "was sent but not confirmed"
 	}
-	return fmt.Sprintf("%s %s within %s: %s, and the request waited %s; raise timeouts.create or purge fewer times",
+	return fmt.Sprintf("%s %s within %s: %s, and the request waited %s",
 		subject, outcome, roundDuration(e.Timeout), e.limitInForce(), roundDuration(e.Waited))
 }
 
@@ -110,11 +110,7 @@ func (e *TimeoutError) limitInForce() string {
 	if e.Limit == (gcoreapi.Rate{}) {
 		return "the account limits were still being read"
 	}
-	source := "the documented default"
-	if e.LimitFromAccount {
-		source = "from the account"
-	}
-	return fmt.Sprintf("the limit in force is %s (%s)", e.Limit, source)
+	return fmt.Sprintf("the limit in force is %s (%s)", e.Limit, e.LimitSource)
 }
 
 // roundDuration drops the noise of a measured duration.
@@ -130,8 +126,8 @@ func roundDuration(d time.Duration) time.Duration {
 func (s *Scheduler) timeoutError(ctx context.Context, key queueKey, start time.Time, sent bool) *TimeoutError {
 	e := &TimeoutError{
 		ResourceID: key.resourceID,
-		Type:       key.typ,
-		Waited:     s.clock.Now().Sub(start),
+		Kind:       key.kind,
+		Waited:     time.Since(start),
 		Cancelled:  ctx.Err() == context.Canceled,
 		Sent:       sent,
 		Err:        ctx.Err(),
@@ -143,9 +139,8 @@ func (s *Scheduler) timeoutError(ctx context.Context, key queueKey, start time.T
 	if deadline, ok := ctx.Deadline(); ok {
 		e.Timeout = deadline.Sub(start)
 	}
-	if s.limitsKnown() {
-		rate := s.limits.rate(key.typ)
-		e.Limit, e.LimitFromAccount = rate.value, rate.fromAccount
+	if l, ok := s.knownLimits(); ok {
+		e.Limit, e.LimitSource = l.Rate(key.kind)
 	}
 	return e
 }

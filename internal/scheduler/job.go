@@ -3,9 +3,30 @@ package scheduler
 import (
 	"context"
 	"time"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 )
 
-// job is the scheduler's record of one call of Purge. Its fields are guarded
+// jobState is where a job stands. Its transitions are the methods below.
+type jobState int
+
+const (
+	// queued: items of the job wait in its queue for a request.
+	queued jobState = iota
+	// sent: requests carry every item of the job; it waits for their
+	// answers.
+	sent
+	// left: its context ended once every item was sent; nobody waits for
+	// its progress, but the requests carrying it go on.
+	left
+	// withdrawn: it left its queue with items never sent, because its
+	// context ended or a request carrying its other items failed.
+	withdrawn
+	// finished: its outcome is decided.
+	finished
+)
+
+// job is the scheduler's record of one call of Send. Its fields are guarded
 // by Scheduler.mu, except those set before it is shared.
 type job struct {
 	seq      uint64
@@ -15,17 +36,17 @@ type job struct {
 	progress Progress
 	items    []string // every item of the job, without duplicates
 
+	state      jobState
 	pending    []string        // items not yet carried by any request
-	queued     bool            // waiting in its queue for a request
-	withdrawn  bool            // it left with items never sent
 	inFlight   int             // requests carrying its items, not yet settled
 	attempting int             // attempts at those requests awaiting their answer
 	partners   map[uint64]bool // other jobs that shared a request with it
-	byAll      bool            // a purge-all settled its items
+	byAll      bool            // a purge of everything settled its items
 
-	accepted     []string      // items carried by accepted requests, in order
-	sent         []SentRequest // those requests, in order
-	lastAccepted time.Time     // when the latest of them was accepted
+	accepted     []string                 // items carried by accepted requests, in order
+	acceptedReqs int                      // how many such requests
+	purges       []gcoreapi.AcceptedPurge // those requests, when they are purges
+	lastAccepted time.Time                // when the latest of them was accepted
 
 	// lastErr is why the latest attempt at a request carrying its items
 	// failed, while that request waits to be retried; failures counts that
@@ -36,8 +57,6 @@ type job struct {
 	// retry waits.
 	retry retryPlan
 
-	left     bool // its context ended; nobody waits for its progress
-	finished bool
 	err      error
 	done     chan struct{} // closed when finished
 	answered chan struct{} // signals the answer to an attempt carrying it
@@ -46,9 +65,47 @@ type job struct {
 	noted chan struct{} // signals new notes to await
 }
 
+// taken records that requests now carry every item of the queued job j.
+func (j *job) taken() {
+	if j.state == queued {
+		j.state = sent
+	}
+}
+
+// withdraw records that j left its queue with items never sent.
+func (j *job) withdraw() {
+	j.pending = nil
+	if j.state == queued {
+		j.state = withdrawn
+	}
+}
+
+// leave records that j's caller is gone: nobody waits for its progress.
+func (j *job) leave() {
+	switch j.state {
+	case queued:
+		j.withdraw()
+	case sent:
+		j.state = left
+	}
+}
+
+// finish decides j's outcome.
+func (j *job) finish(err error) {
+	if j.state == finished {
+		return
+	}
+	j.state = finished
+	j.err = err
+	close(j.done)
+}
+
+// live reports whether someone still waits for j's requests.
+func (j *job) live() bool { return j.state == queued || j.state == sent }
+
 // note queues a progress message for j's caller.
 func (j *job) note(msg string) {
-	if j.progress == nil || j.left || j.finished {
+	if j.progress == nil || !j.live() {
 		return
 	}
 	j.notes = append(j.notes, msg)
@@ -63,47 +120,42 @@ func signal(c chan struct{}) {
 	}
 }
 
-// settle records that request sent, carrying items of j, was answered, with
-// err nil when it was accepted, and finishes j when that decides it: on the
-// first failure, or on the acceptance of its last outstanding request.
-func (j *job) settle(items []string, sent SentRequest, err error, now time.Time) {
+// settle records that req, carrying items of j, was answered, with err nil
+// when it was accepted, and finishes j when that decides it: on the first
+// failure, or on the acceptance of its last outstanding request.
+func (j *job) settle(items []string, req *request, err error, now time.Time) {
 	j.inFlight--
 	if err == nil {
 		j.accepted = append(j.accepted, items...)
-		j.sent = append(j.sent, sent)
+		j.acceptedReqs++
+		if req.accepted.Key != 0 {
+			j.purges = append(j.purges, req.accepted)
+		}
 		j.lastAccepted = now
 	}
 	switch {
-	case j.finished:
+	case j.state == finished:
 	case err != nil:
 		j.finish(err)
-	case !j.queued && !j.withdrawn && j.inFlight == 0:
+	case (j.state == sent || j.state == left) && j.inFlight == 0:
 		j.note("accepted")
 		j.finish(nil)
 	}
-}
-
-func (j *job) finish(err error) {
-	j.finished = true
-	j.err = err
-	close(j.done)
 }
 
 // outcome reads the result of j: complete once j finished without error,
 // partial otherwise.
 func (j *job) outcome() (Result, error) {
 	res := Result{
-		Requests:          j.sent,
-		Merged:            len(j.partners),
 		Accepted:          j.accepted,
+		AcceptedRequests:  j.acceptedReqs,
+		Purges:            j.purges,
+		Merged:            len(j.partners),
 		AcceptedAt:        j.lastAccepted,
 		SettledByPurgeAll: j.byAll,
 	}
 	if !j.lastAccepted.IsZero() {
-		res.Waited = j.lastAccepted.Sub(j.start)
+		res.Elapsed = j.lastAccepted.Sub(j.start)
 	}
 	return res, j.err
 }
-
-// live reports whether someone still waits for j.
-func (j *job) live() bool { return !j.left && !j.finished }

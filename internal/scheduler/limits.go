@@ -4,167 +4,199 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 )
 
+// Limits are the limits in force for every CDN resource of the account: the
+// account's own (GET /cdn/clients/me/limits) where it says and is
+// well-formed, the documented ones otherwise; an item limit never above the
+// documented one, whatever the account says.
+type Limits struct {
+	rates    map[Kind]sourced[gcoreapi.Rate]
+	maxItems map[Kind]sourced[int]
+	// margin is the scheduler's configured skew margin; zero is the default.
+	margin time.Duration
+}
+
 // sourced is a limit and where it came from.
 type sourced[T any] struct {
-	value       T
+	value T
+	// field is the account limit's name; fromAccount whether its value holds.
+	field       string
 	fromAccount bool
-	why         string // why the documented default applies
+	why         string // why the documented limit holds instead
 }
 
+// source says where the limit comes from, for messages: "account's
+// purge_max_urls_limit", or "documented: <why>".
 func (s sourced[T]) source() string {
 	if s.fromAccount {
-		return "account"
+		return "account's " + s.field
 	}
-	return "documented default: " + s.why
+	return "documented: " + s.why
 }
 
-// limits are the limits in force for every CDN resource of the account.
-type limits struct {
-	byURL, byPattern, all, prefetch        sourced[gcoreapi.Rate]
-	maxURLs, maxPatterns, maxPrefetchPaths sourced[int]
+// Rate is the rate limit of requests of kind k on one CDN resource, and where
+// it comes from.
+func (l Limits) Rate(k Kind) (gcoreapi.Rate, string) {
+	r := l.rates[k]
+	return r.value, r.source()
 }
 
-func (l limits) rate(t gcoreapi.PurgeType) sourced[gcoreapi.Rate] {
-	switch t {
-	case gcoreapi.PurgeByURL:
-		return l.byURL
-	case gcoreapi.PurgeByPattern:
-		return l.byPattern
-	case gcoreapi.Prefetch:
-		return l.prefetch
-	default:
-		return l.all
-	}
+// MaxItems is how many items one request of kind k may carry, and where that
+// figure comes from; zero for a purge of everything.
+func (l Limits) MaxItems(k Kind) (int, string) {
+	m := l.maxItems[k]
+	return m.value, m.source()
 }
 
-// maxItems is how many items one request of type t may carry.
-func (l limits) maxItems(t gcoreapi.PurgeType) int {
-	switch t {
-	case gcoreapi.PurgeByURL:
-		return l.maxURLs.value
-	case gcoreapi.Prefetch:
-		return l.maxPrefetchPaths.value
-	default:
-		return l.maxPatterns.value
+// The account's fields that set each limit. Pattern purges and purges of
+// everything both follow purge_request_limit, in windows of their own.
+var (
+	rateFields = map[Kind]string{
+		PurgeByURL: "purge_by_urls_request_limit", PurgeByPattern: "purge_request_limit",
+		PurgeAll: "purge_request_limit", Prefetch: "prefetch_request_limit",
 	}
-}
+	maxItemsFields = map[Kind]string{
+		PurgeByURL: "purge_max_urls_limit", PurgeByPattern: "purge_pattern_limit", Prefetch: "prefetch_pattern_limit",
+	}
+)
 
-// resolveLimits takes each limit from the account's answer when it is there
-// and well-formed, and the documented default (gcoreapi.DocumentedRate,
-// MaxURLsPerRequest, MaxPatternsPerRequest, MaxPrefetchPathsPerRequest)
-// otherwise; fetchErr is the error of the call that read acc.
-func resolveLimits(acc gcoreapi.AccountLimits, fetchErr error) limits {
-	documentedURLRate := gcoreapi.DocumentedRate(gcoreapi.PurgeByURL)
-	documentedPatternRate := gcoreapi.DocumentedRate(gcoreapi.PurgeByPattern)
-	documentedAllRate := gcoreapi.DocumentedRate(gcoreapi.PurgeAll)
-	documentedPrefetchRate := gcoreapi.DocumentedRate(gcoreapi.Prefetch)
-	if fetchErr != nil {
-		return documentedLimits("the account limits could not be read: " + fetchErr.Error())
-	}
-	return limits{
-		byURL:       accountRate("purge_by_urls_request_limit", acc.PurgeByURLsRequestLimit, documentedURLRate),
-		byPattern:   accountRate("purge_request_limit", acc.PurgeRequestLimit, documentedPatternRate),
-		all:         accountRate("purge_request_limit", acc.PurgeRequestLimit, documentedAllRate),
-		prefetch:    accountRate("prefetch_request_limit", acc.PrefetchRequestLimit, documentedPrefetchRate),
-		maxURLs:     accountCap("purge_max_urls_limit", acc.PurgeMaxURLsLimit, gcoreapi.MaxURLsPerRequest),
-		maxPatterns: accountCap("purge_pattern_limit", acc.PurgePatternLimit, gcoreapi.MaxPatternsPerRequest),
-		maxPrefetchPaths: accountCap("prefetch_pattern_limit", acc.PrefetchPatternLimit,
-			gcoreapi.MaxPrefetchPathsPerRequest),
+func rateFieldsOf(acc gcoreapi.AccountLimits) map[Kind]string {
+	return map[Kind]string{
+		PurgeByURL: acc.PurgeByURLsRequestLimit, PurgeByPattern: acc.PurgeRequestLimit,
+		PurgeAll: acc.PurgeRequestLimit, Prefetch: acc.PrefetchRequestLimit,
 	}
 }
 
-// documentedLimits are the documented limits, in force because of why.
-func documentedLimits(why string) limits {
-	return limits{
-		byURL:            sourced[gcoreapi.Rate]{value: gcoreapi.DocumentedRate(gcoreapi.PurgeByURL), why: why},
-		byPattern:        sourced[gcoreapi.Rate]{value: gcoreapi.DocumentedRate(gcoreapi.PurgeByPattern), why: why},
-		all:              sourced[gcoreapi.Rate]{value: gcoreapi.DocumentedRate(gcoreapi.PurgeAll), why: why},
-		prefetch:         sourced[gcoreapi.Rate]{value: gcoreapi.DocumentedRate(gcoreapi.Prefetch), why: why},
-		maxURLs:          sourced[int]{value: gcoreapi.MaxURLsPerRequest, why: why},
-		maxPatterns:      sourced[int]{value: gcoreapi.MaxPatternsPerRequest, why: why},
-		maxPrefetchPaths: sourced[int]{value: gcoreapi.MaxPrefetchPathsPerRequest, why: why},
-	}
+func maxItemsFieldsOf(acc gcoreapi.AccountLimits) map[Kind]int {
+	return map[Kind]int{PurgeByURL: acc.PurgeMaxURLsLimit, PurgeByPattern: acc.PurgePatternLimit, Prefetch: acc.PrefetchPatternLimit}
 }
 
-func accountRate(field, raw string, fallback gcoreapi.Rate) sourced[gcoreapi.Rate] {
+// DocumentedLimits are the documented limits, in force because of why.
+func DocumentedLimits(why string) Limits {
+	l := Limits{rates: map[Kind]sourced[gcoreapi.Rate]{}, maxItems: map[Kind]sourced[int]{}}
+	for _, k := range kinds {
+		l.rates[k] = sourced[gcoreapi.Rate]{value: k.documentedRate(), field: rateFields[k], why: why}
+		l.maxItems[k] = sourced[int]{value: k.documentedMaxItems(), field: maxItemsFields[k], why: why}
+	}
+	return l
+}
+
+// resolveLimits takes each limit from the account's answer acc where it is
+// usable; readErr is the error of the call that read acc.
+func resolveLimits(acc gcoreapi.AccountLimits, readErr error) Limits {
+	if readErr != nil {
+		return DocumentedLimits("the account limits could not be read: " + readErr.Error())
+	}
+	l := DocumentedLimits("")
+	rates, maxItems := rateFieldsOf(acc), maxItemsFieldsOf(acc)
+	for _, k := range kinds {
+		l.rates[k] = accountRate(l.rates[k], rates[k])
+		if _, ok := maxItemsFields[k]; ok {
+			l.maxItems[k] = accountMaxItems(l.maxItems[k], maxItems[k])
+		}
+	}
+	l.maxItems[PurgeAll] = sourced[int]{why: "a purge of everything carries no items"}
+	return l
+}
+
+// accountRate is the account's raw rate where it can be read, else
+// documented.
+func accountRate(documented sourced[gcoreapi.Rate], raw string) sourced[gcoreapi.Rate] {
 	if strings.TrimSpace(raw) == "" {
-		return sourced[gcoreapi.Rate]{value: fallback, why: field + " is missing"}
+		documented.why = documented.field + " is missing"
+		return documented
 	}
 	rate, err := gcoreapi.ParseRate(raw)
 	if err != nil {
-		return sourced[gcoreapi.Rate]{value: fallback, why: fmt.Sprintf("%s is malformed: %v", field, err)}
+		documented.why = fmt.Sprintf("%s is malformed: %v", documented.field, err)
+		return documented
 	}
-	return sourced[gcoreapi.Rate]{value: rate, fromAccount: true}
+	return sourced[gcoreapi.Rate]{value: rate, field: documented.field, fromAccount: true}
 }
 
-func accountCap(field string, n, fallback int) sourced[int] {
-	if n <= 0 {
-		return sourced[int]{value: fallback, why: field + " is missing or not positive"}
-	}
-	return sourced[int]{value: n, fromAccount: true}
-}
-
-// awaitLimits returns once the limits are known, reading them on first use;
-// concurrent first callers share one call, which no caller's end cancels.
-func (s *Scheduler) awaitLimits(ctx context.Context) error {
-	s.limitsOnce.Do(func() { go s.loadLimits(context.WithoutCancel(ctx)) })
-	select {
-	case <-s.limitsReady:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (s *Scheduler) loadLimits(ctx context.Context) {
-	var acc gcoreapi.AccountLimits
-	err := s.withAttemptTimeout(ctx, func(ctx context.Context) (err error) {
-		acc, err = s.api.AccountLimits(ctx)
-		return err
-	})
-	s.limits = resolveLimits(acc, err)
-	s.opts.Log(ctx, s.limits.summary(), s.limits.fields())
-	close(s.limitsReady)
-}
-
-// limitsKnown reports whether awaitLimits has returned for someone.
-func (s *Scheduler) limitsKnown() bool {
-	select {
-	case <-s.limitsReady:
-		return true
+// accountMaxItems is the account's item limit n where it is positive and no
+// higher than the documented one: Gcore's API reference says 10 patterns a
+// purge where its example of the account limits says 50, and a request above
+// the documented limit would be refused.
+func accountMaxItems(documented sourced[int], n int) sourced[int] {
+	switch {
+	case n <= 0:
+		documented.why = documented.field + " is missing or not positive"
+	case n > documented.value:
+		documented.why = fmt.Sprintf("the account's %s of %d is above it", documented.field, n)
 	default:
-		return false
+		return sourced[int]{value: n, field: documented.field, fromAccount: true}
 	}
+	return documented
 }
 
-func (l limits) summary() string {
-	return fmt.Sprintf("Gcore purge limits in force: by URL %s (%s); by pattern %s (%s); purge all %s (%s); "+
-		"prefetch %s (%s); %d URLs a request (%s); %d patterns a request (%s); %d files a prefetch (%s)",
-		l.byURL.value, l.byURL.source(), l.byPattern.value, l.byPattern.source(), l.all.value, l.all.source(),
-		l.prefetch.value, l.prefetch.source(),
-		l.maxURLs.value, l.maxURLs.source(), l.maxPatterns.value, l.maxPatterns.source(),
-		l.maxPrefetchPaths.value, l.maxPrefetchPaths.source())
+// Limits returns the limits in force, reading the account's on first use,
+// once per Scheduler. When ctx ends before they are known, it returns the
+// documented limits, saying so, and ctx's error.
+func (s *Scheduler) Limits(ctx context.Context) (Limits, error) {
+	acc, err := s.account.Get(ctx, struct{}{})
+	if ctxErr := ctx.Err(); ctxErr != nil && err == ctxErr {
+		l := DocumentedLimits("the account limits were not read in time")
+		l.margin = s.opts.SkewMargin
+		return l, ctxErr
+	}
+	l := resolveLimits(acc, err)
+	l.margin = s.opts.SkewMargin
+	return l, nil
 }
 
-func (l limits) fields() map[string]any {
-	return map[string]any{
-		"purge_by_url_rate":              l.byURL.value.String(),
-		"purge_by_url_rate_source":       l.byURL.source(),
-		"purge_by_pattern_rate":          l.byPattern.value.String(),
-		"purge_by_pattern_rate_source":   l.byPattern.source(),
-		"purge_all_rate":                 l.all.value.String(),
-		"purge_all_rate_source":          l.all.source(),
-		"prefetch_rate":                  l.prefetch.value.String(),
-		"prefetch_rate_source":           l.prefetch.source(),
-		"max_urls_per_request":           l.maxURLs.value,
-		"max_urls_source":                l.maxURLs.source(),
-		"max_patterns_per_request":       l.maxPatterns.value,
-		"max_patterns_source":            l.maxPatterns.source(),
-		"max_prefetch_paths_per_request": l.maxPrefetchPaths.value,
-		"max_prefetch_paths_source":      l.maxPrefetchPaths.source(),
+// knownLimits returns the limits when they have been read; ok is false
+// before.
+func (s *Scheduler) knownLimits() (Limits, bool) {
+	acc, err, ok := s.account.Known(struct{}{})
+	if !ok {
+		return Limits{}, false
 	}
+	l := resolveLimits(acc, err)
+	l.margin = s.opts.SkewMargin
+	return l, true
+}
+
+// readAccount reads the account limits for s.account, within the attempt
+// timeout, and logs the limits in force.
+func (s *Scheduler) readAccount(ctx context.Context, _ struct{}) (gcoreapi.AccountLimits, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.AttemptTimeout)
+	defer cancel()
+	acc, err := s.api.AccountLimits(ctx)
+	l := resolveLimits(acc, err)
+	s.opts.Log(ctx, l.summary(), l.fields())
+	return acc, err
+}
+
+func (l Limits) summary() string {
+	var parts []string
+	for _, k := range kinds {
+		r := l.rates[k]
+		parts = append(parts, fmt.Sprintf("%s %s (%s)", k, r.value, r.source()))
+	}
+	for _, k := range []Kind{PurgeByURL, PurgeByPattern, Prefetch} {
+		m := l.maxItems[k]
+		parts = append(parts, fmt.Sprintf("%s a request (%s)", plural(m.value, k.itemNoun()), m.source()))
+	}
+	return "Gcore limits in force: " + strings.Join(parts, "; ")
+}
+
+// fieldNames name each kind in log fields.
+var fieldNames = map[Kind]string{PurgeByURL: "purge_by_url", PurgeByPattern: "purge_by_pattern", PurgeAll: "purge_all", Prefetch: "prefetch"}
+
+func (l Limits) fields() map[string]any {
+	fields := map[string]any{}
+	for _, k := range kinds {
+		r := l.rates[k]
+		fields[fieldNames[k]+"_rate"], fields[fieldNames[k]+"_rate_source"] = r.value.String(), r.source()
+		if k != PurgeAll {
+			m := l.maxItems[k]
+			fields[fieldNames[k]+"_max_items"], fields[fieldNames[k]+"_max_items_source"] = m.value, m.source()
+		}
+	}
+	return fields
 }

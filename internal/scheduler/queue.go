@@ -10,15 +10,15 @@ import (
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 )
 
-// queueKey names a queue: purges of one type for one CDN resource.
+// queueKey names a queue: jobs of one kind for one CDN resource.
 type queueKey struct {
 	resourceID int64
-	typ        gcoreapi.PurgeType
+	kind       Kind
 }
 
 // queue holds the jobs waiting for a request, in arrival order, and the rate
-// window of their CDN resource and purge type. Queues are kept after they
-// empty, for their windows. Fields are guarded by Scheduler.mu.
+// window of their CDN resource and kind. Queues are kept after they empty,
+// for their windows. Fields are guarded by Scheduler.mu.
 type queue struct {
 	key     queueKey
 	window  window
@@ -34,12 +34,7 @@ type queue struct {
 	wake chan struct{}
 }
 
-func (q *queue) poke() {
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
-}
+func (q *queue) poke() { signal(q.wake) }
 
 // retireIfIdle reports whether q has no job waiting and, if so, records that
 // its worker ends, so that the next job starts another. Call under s.mu.
@@ -51,7 +46,7 @@ func (q *queue) retireIfIdle() bool {
 	return true
 }
 
-// request is one purge request and the jobs whose items it carries.
+// request is one request and the jobs whose items it carries.
 type request struct {
 	number  int
 	key     queueKey
@@ -61,14 +56,9 @@ type request struct {
 	carries map[*job][]string
 	// failures counts its failed attempts, 429s aside.
 	failures int
-	// acceptedAt is when the API accepted it, by the API's clock when its
-	// answer said.
-	acceptedAt time.Time
-}
-
-// sent describes req, accepted, for the jobs it carried.
-func (r *request) sent() SentRequest {
-	return SentRequest{Number: r.number, ResourceID: r.key.resourceID, Type: r.key.typ, Items: r.items, AcceptedAt: r.acceptedAt}
+	// accepted is the purge as the API accepted it; zero until then, and
+	// for a prefetch.
+	accepted gcoreapi.AcceptedPurge
 }
 
 // abandoned reports, under s.mu, whether none of req's jobs still waits.
@@ -77,16 +67,10 @@ func (r *request) abandoned() bool {
 }
 
 func (r *request) describe() string {
-	switch r.key.typ {
-	case gcoreapi.PurgeByURL:
-		return plural(len(r.items), "URL")
-	case gcoreapi.PurgeByPattern:
-		return plural(len(r.items), "pattern")
-	case gcoreapi.Prefetch:
-		return plural(len(r.items), "file")
-	default:
+	if r.key.kind == PurgeAll {
 		return "purge all"
 	}
+	return plural(len(r.items), r.key.kind.itemNoun())
 }
 
 func plural(n int, noun string) string {
@@ -100,45 +84,40 @@ func plural(n int, noun string) string {
 	}
 }
 
-// jobNoun names the jobs of type t in messages.
-func jobNoun(t gcoreapi.PurgeType) string {
-	if t == gcoreapi.Prefetch {
-		return "prefetch"
-	}
-	return "purge"
-}
-
 // enqueue adds a job to its queue, starting the gather window when the queue
 // was empty and the queue's worker when it had none.
 func (s *Scheduler) enqueue(ctx context.Context, key queueKey, items []string, progress Progress, start time.Time) *job {
-	s.mu.Lock()
-	defer s.unlock()
-	s.jobCount++
-	j := &job{
-		seq: s.jobCount, ctx: ctx, key: key, start: start, progress: progress,
-		items: items, pending: items, queued: true, partners: make(map[uint64]bool),
-		done: make(chan struct{}), answered: make(chan struct{}, 1), noted: make(chan struct{}, 1),
-	}
-	q := s.queue(key)
-	now := s.clock.Now()
-	if len(q.jobs) == 0 {
-		q.gatherUntil = now.Add(s.opts.GatherWindow)
-	}
-	q.jobs = append(q.jobs, j)
-	if q.roomWait.After(now) {
-		j.note(s.roomWaitNote(q))
-	}
-	if !q.running {
-		q.running = true
-		go s.work(q)
-	}
+	var j *job
+	s.withLock(func() {
+		s.jobCount++
+		j = &job{
+			seq: s.jobCount, ctx: ctx, key: key, start: start, progress: progress,
+			items: items, pending: items, state: queued, partners: make(map[uint64]bool),
+			done: make(chan struct{}), answered: make(chan struct{}, 1), noted: make(chan struct{}, 1),
+		}
+		q := s.queue(key)
+		now := time.Now()
+		if len(q.jobs) == 0 {
+			q.gatherUntil = now.Add(s.opts.GatherWindow)
+		}
+		q.jobs = append(q.jobs, j)
+		if q.roomWait.After(now) {
+			j.note(s.roomWaitNote(q))
+		}
+		if !q.running {
+			q.running = true
+			go s.work(q)
+		}
+	})
 	return j
 }
 
+// queue returns the queue of key, made on first use; the limits are known.
 func (s *Scheduler) queue(key queueKey) *queue {
 	q := s.queues[key]
 	if q == nil {
-		rate := s.limits.rate(key.typ).value
+		l, _ := s.knownLimits()
+		rate, _ := l.Rate(key.kind)
 		q = &queue{key: key, window: newWindow(rate, s.opts.SkewMargin), wake: make(chan struct{}, 1)}
 		s.queues[key] = q
 	}
@@ -149,8 +128,7 @@ func (s *Scheduler) queue(key queueKey) *queue {
 func (s *Scheduler) dequeue(j *job) {
 	q := s.queues[j.key]
 	q.jobs = slices.DeleteFunc(q.jobs, func(other *job) bool { return other == j })
-	j.queued = false
-	j.pending = nil
+	j.withdraw()
 	q.poke()
 }
 
@@ -168,19 +146,23 @@ func (s *Scheduler) work(q *queue) {
 // they wait for room. It reports false once q is empty: the worker retires.
 func (s *Scheduler) awaitRoomForNext(q *queue) bool {
 	for {
-		s.mu.Lock()
-		if q.retireIfIdle() {
-			s.unlock()
+		var at time.Time
+		retired := false
+		s.withLock(func() {
+			if retired = q.retireIfIdle(); retired {
+				return
+			}
+			now := time.Now()
+			room := q.window.nextRoom(now)
+			if room.After(now) && room.After(q.gatherUntil) {
+				s.noteRoomWait(q, room)
+			}
+			at = later(room, q.gatherUntil)
+		})
+		switch {
+		case retired:
 			return false
-		}
-		now := s.clock.Now()
-		room := q.window.nextRoom(now)
-		if room.After(now) && room.After(q.gatherUntil) {
-			s.noteRoomWait(q, room)
-		}
-		at := later(room, q.gatherUntil)
-		s.unlock()
-		if !at.After(now) {
+		case !at.After(time.Now()):
 			return true
 		}
 		s.sleep(q, at)
@@ -191,30 +173,35 @@ func (s *Scheduler) awaitRoomForNext(q *queue) bool {
 // and reports true; it reports false once every job of req gave up.
 func (s *Scheduler) awaitRoomForRetry(q *queue, req *request, retryAt time.Time) bool {
 	for {
-		s.mu.Lock()
-		if req.abandoned() {
-			s.unlock()
+		var at time.Time
+		abandoned, ready := false, false
+		s.withLock(func() {
+			if abandoned = req.abandoned(); abandoned {
+				return
+			}
+			now := time.Now()
+			if at = later(q.window.nextRoom(now), retryAt); !at.After(now) {
+				ready = true
+				s.startAttempt(req)
+			}
+		})
+		switch {
+		case abandoned:
 			return false
-		}
-		now := s.clock.Now()
-		at := later(q.window.nextRoom(now), retryAt)
-		if !at.After(now) {
-			s.startAttempt(req)
-			s.unlock()
+		case ready:
 			return true
 		}
-		s.unlock()
 		s.sleep(q, at)
 	}
 }
 
-// sleep waits until the clock reads at, or until q is poked.
+// sleep waits until at, or until q is poked.
 func (s *Scheduler) sleep(q *queue, at time.Time) {
-	timer := s.clock.NewTimerAt(at)
+	timer := time.NewTimer(time.Until(at))
+	defer timer.Stop()
 	select {
-	case <-timer.C():
+	case <-timer.C:
 	case <-q.wake:
-		timer.Stop()
 	}
 }
 
@@ -228,8 +215,8 @@ func (s *Scheduler) noteRoomWait(q *queue, at time.Time) {
 	for _, j := range q.jobs {
 		j.note(msg)
 	}
-	s.log(q.jobs[0].ctx, fmt.Sprintf("%s of CDN resource %d is %s", q.key.typ, q.key.resourceID, msg), map[string]any{
-		"resource_id": q.key.resourceID, "purge_type": q.key.typ.String(), "until": at,
+	s.log(q.jobs[0].ctx, fmt.Sprintf("%s of CDN resource %d is %s", q.key.kind, q.key.resourceID, msg), map[string]any{
+		"resource_id": q.key.resourceID, "kind": q.key.kind.String(), "until": at,
 		"limit": q.window.rate.String(), "jobs": len(q.jobs),
 	})
 }
@@ -243,31 +230,33 @@ func clockTime(t time.Time) string { return t.Format("15:04:05 MST") }
 // dispatch builds the next request of q from its waiting jobs, first come
 // first served; nil when none waits.
 func (s *Scheduler) dispatch(q *queue) *request {
-	s.mu.Lock()
-	defer s.unlock()
-	q.roomWait = time.Time{}
-	if len(q.jobs) == 0 {
-		return nil
-	}
-	s.reqCount++
-	req := &request{number: s.reqCount, key: q.key, carries: make(map[*job][]string)}
-	if q.key.typ == gcoreapi.PurgeAll {
-		s.takeAll(q, req)
-	} else {
-		s.takeItems(q, req)
-	}
-	for _, j := range req.members {
-		j.inFlight++
-	}
-	s.startAttempt(req)
-	s.noteMerge(req)
+	var req *request
+	s.withLock(func() {
+		q.roomWait = time.Time{}
+		if len(q.jobs) == 0 {
+			return
+		}
+		s.reqCount++
+		req = &request{number: s.reqCount, key: q.key, carries: make(map[*job][]string)}
+		if q.key.kind == PurgeAll {
+			s.takeAll(q, req)
+		} else {
+			s.takeItems(q, req)
+		}
+		for _, j := range req.members {
+			j.inFlight++
+		}
+		s.startAttempt(req)
+		s.noteMerge(req)
+	})
 	return req
 }
 
 // takeItems moves into req as many new items as it may carry, in job order;
 // items already in req are carried for every job that asked for them.
 func (s *Scheduler) takeItems(q *queue, req *request) {
-	limit := s.limits.maxItems(q.key.typ)
+	l, _ := s.knownLimits()
+	limit, _ := l.MaxItems(q.key.kind)
 	inReq := make(map[string]bool)
 	waiting := q.jobs[:0]
 	for _, j := range q.jobs {
@@ -292,7 +281,7 @@ func (s *Scheduler) takeItems(q *queue, req *request) {
 		if len(left) > 0 {
 			waiting = append(waiting, j)
 		} else {
-			j.queued = false
+			j.taken()
 		}
 	}
 	clear(q.jobs[len(waiting):])
@@ -300,12 +289,13 @@ func (s *Scheduler) takeItems(q *queue, req *request) {
 }
 
 // takeAll moves into req every purge-all job of q and every URL and pattern
-// job of the same CDN resource still waiting: the purge-all settles them. It
-// settles no prefetch: a prefetch loads files, which a purge-all does not.
+// job of the same CDN resource still waiting: the purge of everything
+// settles them. It settles no prefetch, which loads files rather than clears
+// them.
 func (s *Scheduler) takeAll(q *queue, req *request) {
 	req.members = s.drain(q)
-	for _, t := range []gcoreapi.PurgeType{gcoreapi.PurgeByURL, gcoreapi.PurgeByPattern} {
-		other := s.queues[queueKey{resourceID: q.key.resourceID, typ: t}]
+	for _, k := range []Kind{PurgeByURL, PurgeByPattern} {
+		other := s.queues[queueKey{resourceID: q.key.resourceID, kind: k}]
 		if other == nil || len(other.jobs) == 0 {
 			continue
 		}
@@ -324,12 +314,12 @@ func (s *Scheduler) drain(q *queue) []*job {
 	jobs := q.jobs
 	q.jobs = nil
 	for _, j := range jobs {
-		j.queued = false
+		j.taken()
 	}
 	return jobs
 }
 
-// noteMerge tells req's jobs, and the log, which purges req carries.
+// noteMerge tells req's jobs, and the log, which jobs req carries.
 func (s *Scheduler) noteMerge(req *request) {
 	others := len(req.members) - 1
 	for _, j := range req.members {
@@ -337,7 +327,7 @@ func (s *Scheduler) noteMerge(req *request) {
 		case j.key != req.key:
 			j.note(fmt.Sprintf("settled by purge-all request #%d", req.number))
 		case others > 0:
-			j.note(fmt.Sprintf("merged with %s into request #%d", plural(others, "other "+jobNoun(req.key.typ)), req.number))
+			j.note(fmt.Sprintf("merged with %s into request #%d", plural(others, "other "+req.key.kind.Noun()), req.number))
 		}
 	}
 	ids := make([]uint64, len(req.members))
@@ -345,8 +335,8 @@ func (s *Scheduler) noteMerge(req *request) {
 		ids[i] = j.seq
 	}
 	s.log(req.members[0].ctx, fmt.Sprintf("%s of CDN resource %d: request #%d carries %s (%s)",
-		req.key.typ, req.key.resourceID, req.number, plural(len(req.members), jobNoun(req.key.typ)), req.describe()), map[string]any{
-		"resource_id": req.key.resourceID, "purge_type": req.key.typ.String(), "request": req.number,
+		req.key.kind, req.key.resourceID, req.number, plural(len(req.members), req.key.kind.Noun()), req.describe()), map[string]any{
+		"resource_id": req.key.resourceID, "kind": req.key.kind.String(), "request": req.number,
 		"jobs": len(req.members), "job_ids": ids, "items": len(req.items),
 	})
 }
