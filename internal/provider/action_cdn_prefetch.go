@@ -44,7 +44,7 @@ func (a *cdnPrefetchAction) Schema(ctx context.Context, _ action.SchemaRequest, 
 			"A prefetch never clears the cache: purge changed files first. " +
 			"Needs Terraform 1.14 or later; with older versions and OpenTofu, use the `gcore_cdn_prefetch` resource.",
 		Attributes: map[string]schema.Attribute{
-			"resource_id": schema.Int64Attribute{
+			"resource_id": schema.NumberAttribute{
 				MarkdownDescription: prefetchResourceIDDescription,
 				Required:            true,
 				Validators:          resourceIDValidators(),
@@ -92,6 +92,6 @@ func (a *cdnPrefetchAction) Invoke(ctx context.Context, req action.InvokeRequest
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	failure := requestFailure{noun: "prefetch", timeout: invokeTimeout, afterwards: prefetchNotKept}
-	_, diags = a.data.prefetch(ctx, req.Config, args.prefetchArguments, failure, progress(resp, args.ResourceID.ValueInt64()))
+	_, diags = a.data.prefetch(ctx, req.Config, args.prefetchArguments, failure, progress(resp, wholeNumber(args.ResourceID)))
 	resp.Diagnostics.Append(diags...)
 }

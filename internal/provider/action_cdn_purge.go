@@ -46,7 +46,7 @@ func (a *cdnPurgeAction) Schema(ctx context.Context, _ action.SchemaRequest, res
 		MarkdownDescription: "Purges the cache of a Gcore CDN resource each time it is invoked: by URL, by pattern or all of it. " +
 			"Needs Terraform 1.14 or later; with older versions and OpenTofu, use the `gcore_cdn_purge` resource.",
 		Attributes: map[string]schema.Attribute{
-			"resource_id": schema.Int64Attribute{
+			"resource_id": schema.NumberAttribute{
 				MarkdownDescription: resourceIDDescription,
 				Required:            true,
 				Validators:          resourceIDValidators(),
@@ -114,6 +114,6 @@ func (a *cdnPurgeAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	defer cancel()
 	failure := requestFailure{noun: "purge", timeout: invokeTimeout, afterwards: purgeNotKept}
 	_, diags = a.data.purge(ctx, req.Config, args.purgeArguments, args.WaitForCompletion.ValueBool(), failure,
-		progress(resp, args.ResourceID.ValueInt64()))
+		progress(resp, wholeNumber(args.ResourceID)))
 	resp.Diagnostics.Append(diags...)
 }

@@ -23,7 +23,7 @@ const planReadTimeout = 5 * time.Second
 
 // plannedRequest is what a plan would send, for the checks made at plan.
 type plannedRequest struct {
-	resourceID types.Int64
+	resourceID types.Number
 	kind       scheduler.Kind
 	// items is the attribute listing what one request carries whole, with
 	// count entries (urls or paths of gcore_cdn_purge, urls of a prefetch);
@@ -46,7 +46,7 @@ func (d *providerData) check(ctx context.Context, p plannedRequest) diag.Diagnos
 	}
 	ctx = d.mask(ctx)
 	if !p.resourceID.IsUnknown() && !p.resourceID.IsNull() {
-		diags.Append(d.checkCDNResource(ctx, p.resourceID.ValueInt64(), p.kind)...)
+		diags.Append(d.checkCDNResource(ctx, wholeNumber(p.resourceID), p.kind)...)
 	}
 	if p.items != nil {
 		diags.Append(d.checkItemLimit(ctx, p)...)

@@ -21,8 +21,8 @@ import (
 // /cdn/resources/{resource_id}/prefetch), but in this provider paths are
 // always patterns: exact files are urls, as in a purge by URL.
 type prefetchArguments struct {
-	ResourceID types.Int64 `tfsdk:"resource_id"`
-	URLs       types.Set   `tfsdk:"urls"`
+	ResourceID types.Number `tfsdk:"resource_id"`
+	URLs       types.Set    `tfsdk:"urls"`
 }
 
 func prefetchURLsValidators() []validator.Set {
@@ -37,7 +37,7 @@ func prefetchURLsValidators() []validator.Set {
 func (m prefetchArguments) revalidate(ctx context.Context, config tfsdk.Config) diag.Diagnostics {
 	return revalidated(ctx, config, map[string]attributeValidation{
 		"urls":        setValidation(prefetchURLsValidators()),
-		"resource_id": int64Validation(resourceIDValidators()),
+		"resource_id": numberValidation(resourceIDValidators()),
 	})
 }
 
@@ -45,7 +45,7 @@ func (m prefetchArguments) revalidate(ctx context.Context, config tfsdk.Config) 
 // the same set always sends the same body.
 func (m prefetchArguments) job(ctx context.Context) (scheduler.Job, diag.Diagnostics) {
 	items, diags := sortedItems(ctx, m.URLs)
-	return scheduler.Job{ResourceID: m.ResourceID.ValueInt64(), Kind: scheduler.Prefetch, Items: items}, diags
+	return scheduler.Job{ResourceID: wholeNumber(m.ResourceID), Kind: scheduler.Prefetch, Items: items}, diags
 }
 
 // planned is the request a plan of m would send.

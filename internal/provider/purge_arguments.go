@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/boolvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -23,10 +22,10 @@ import (
 // purgeArguments say what to purge; the gcore_cdn_purge resource and action
 // share them, with the same descriptions and validators.
 type purgeArguments struct {
-	ResourceID types.Int64 `tfsdk:"resource_id"`
-	URLs       types.Set   `tfsdk:"urls"`
-	Paths      types.Set   `tfsdk:"paths"`
-	PurgeAll   types.Bool  `tfsdk:"purge_all"`
+	ResourceID types.Number `tfsdk:"resource_id"`
+	URLs       types.Set    `tfsdk:"urls"`
+	Paths      types.Set    `tfsdk:"paths"`
+	PurgeAll   types.Bool   `tfsdk:"purge_all"`
 }
 
 // The validators below are shared by the schema and by revalidate, so that a
@@ -37,8 +36,8 @@ func purgeModeExpressions() []path.Expression {
 	return []path.Expression{path.MatchRoot("urls"), path.MatchRoot("paths"), path.MatchRoot("purge_all")}
 }
 
-func resourceIDValidators() []validator.Int64 {
-	return []validator.Int64{int64validator.AtLeast(1)}
+func resourceIDValidators() []validator.Number {
+	return []validator.Number{positiveWholeNumber("the numeric ID of the CDN resource, as the Gcore Customer Portal shows it, such as 123456")}
 }
 
 func urlsValidators() []validator.Set {
@@ -70,7 +69,7 @@ func (m purgeArguments) revalidate(ctx context.Context, config tfsdk.Config) dia
 	diags.Append(revalidated(ctx, config, map[string]attributeValidation{
 		"urls":        setValidation(urlsValidators()),
 		"paths":       setValidation(pathsValidators()),
-		"resource_id": int64Validation(resourceIDValidators()),
+		"resource_id": numberValidation(resourceIDValidators()),
 		"purge_all":   boolValidation(purgeAllValidators()),
 	})...)
 	return diags
@@ -82,7 +81,7 @@ func (m purgeArguments) revalidate(ctx context.Context, config tfsdk.Config) dia
 // never a purge of everything by default (the API reads an empty list of
 // patterns as one).
 func (m purgeArguments) job(ctx context.Context) (scheduler.Job, diag.Diagnostics) {
-	job := scheduler.Job{ResourceID: m.ResourceID.ValueInt64()}
+	job := scheduler.Job{ResourceID: wholeNumber(m.ResourceID)}
 	var set types.Set
 	switch {
 	case !m.URLs.IsNull():

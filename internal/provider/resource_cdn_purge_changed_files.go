@@ -10,14 +10,13 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/numberplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -53,12 +52,12 @@ func newCDNPurgeChangedFilesResource() resource.Resource {
 
 type cdnPurgeChangedFilesModel struct {
 	ID                types.String      `tfsdk:"id"`
-	ResourceID        types.Int64       `tfsdk:"resource_id"`
+	ResourceID        types.Number      `tfsdk:"resource_id"`
 	Files             types.Map         `tfsdk:"files"`
 	PurgeRemoved      types.Bool        `tfsdk:"purge_removed"`
 	PurgeAdded        types.Bool        `tfsdk:"purge_added"`
 	PurgeOnCreate     types.Bool        `tfsdk:"purge_on_create"`
-	PurgeAllAbove     types.Int64       `tfsdk:"purge_all_above"`
+	PurgeAllAbove     types.Number      `tfsdk:"purge_all_above"`
 	IndexDocument     types.String      `tfsdk:"index_document"`
 	WaitForCompletion types.Bool        `tfsdk:"wait_for_completion"`
 	Prefetch          types.Bool        `tfsdk:"prefetch"`
@@ -83,11 +82,11 @@ func (r *cdnPurgeChangedFilesResource) Schema(ctx context.Context, _ resource.Sc
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"resource_id": schema.Int64Attribute{
+			"resource_id": schema.NumberAttribute{
 				MarkdownDescription: resourceIDDescription + " Changing it replaces the resource.",
 				Required:            true,
 				Validators:          resourceIDValidators(),
-				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+				PlanModifiers:       []planmodifier.Number{numberplanmodifier.RequiresReplace()},
 			},
 			"files": schema.MapAttribute{
 				MarkdownDescription: "The files of the site: each key is a file's path as the CDN serves it, starting with `/` " +
@@ -119,11 +118,11 @@ func (r *cdnPurgeChangedFilesResource) Schema(ctx context.Context, _ resource.Sc
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
 			},
-			"purge_all_above": schema.Int64Attribute{
+			"purge_all_above": schema.NumberAttribute{
 				MarkdownDescription: "When an apply would purge more URLs than this, send one purge of everything instead. " +
 					"Unset: never purge everything.",
 				Optional:   true,
-				Validators: []validator.Int64{int64validator.AtLeast(1)},
+				Validators: []validator.Number{positiveWholeNumber("a number of URLs, such as 1000")},
 			},
 			"index_document": schema.StringAttribute{
 				MarkdownDescription: "The file a directory URL serves, such as `index.html`: a purged `/docs/index.html` " +
@@ -241,7 +240,7 @@ func (r *cdnPurgeChangedFilesResource) Create(ctx context.Context, req resource.
 	if dep.failed() {
 		// Terraform replaces a failed create with a new object, so what the
 		// API accepted cannot be kept: nothing goes to state.
-		resp.Diagnostics.Append(dep.failure(plan.ResourceID.ValueInt64(), createTimeout,
+		resp.Diagnostics.Append(dep.failure(wholeNumber(plan.ResourceID), createTimeout,
 			"Nothing was written to state: the next apply purges every file again.")...)
 		return
 	}
@@ -341,7 +340,7 @@ func (r *cdnPurgeChangedFilesResource) apply(ctx context.Context, planned tfsdk.
 	if diags.HasError() {
 		return dep, diags
 	}
-	id := plan.ResourceID.ValueInt64()
+	id := wholeNumber(plan.ResourceID)
 	if len(dep.diff.URLs) > 0 {
 		diags.Append(r.purge(ctx, id, &dep, plan.WaitForCompletion.ValueBool())...)
 	}
@@ -442,7 +441,7 @@ func (m cdnPurgeChangedFilesModel) deploy(ctx context.Context, prior *cdnPurgeCh
 	default:
 		return dep, true, diags // adopting a site: nothing is sent
 	}
-	dep.purgeAll = !m.PurgeAllAbove.IsNull() && int64(len(dep.diff.URLs)) > m.PurgeAllAbove.ValueInt64()
+	dep.purgeAll = !m.PurgeAllAbove.IsNull() && int64(len(dep.diff.URLs)) > wholeNumber(m.PurgeAllAbove)
 	if m.Prefetch.ValueBool() {
 		dep.prefetch = filediff.Refreshed(old, files, m.options())
 	}
@@ -504,7 +503,7 @@ func (m *cdnPurgeChangedFilesModel) recordPartialPurge(ctx context.Context, prio
 	if refused := refusedFiles(dep.diff, dep.err); len(refused) > 0 {
 		afterwards += "\n\nThe API refused the URLs of these files: " + strings.Join(refused, ", ") + "."
 	}
-	diags.Append(dep.failure(m.ResourceID.ValueInt64(), updateTimeout, afterwards)...)
+	diags.Append(dep.failure(wholeNumber(m.ResourceID), updateTimeout, afterwards)...)
 	return diags
 }
 

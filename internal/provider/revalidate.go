@@ -52,10 +52,10 @@ func mapValidation(validators []validator.Map) attributeValidation {
 	})
 }
 
-func int64Validation(validators []validator.Int64) attributeValidation {
-	return validation(validators, func(ctx context.Context, v validator.Int64, value types.Int64, config tfsdk.Config, p path.Path) diag.Diagnostics {
-		resp := &validator.Int64Response{}
-		v.ValidateInt64(ctx, validator.Int64Request{Path: p, PathExpression: p.Expression(), ConfigValue: value, Config: config}, resp)
+func numberValidation(validators []validator.Number) attributeValidation {
+	return validation(validators, func(ctx context.Context, v validator.Number, value types.Number, config tfsdk.Config, p path.Path) diag.Diagnostics {
+		resp := &validator.NumberResponse{}
+		v.ValidateNumber(ctx, validator.NumberRequest{Path: p, PathExpression: p.Expression(), ConfigValue: value, Config: config}, resp)
 		return resp.Diagnostics
 	})
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"math/big"
 	"strings"
 	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 )
@@ -20,6 +23,7 @@ var (
 	_ validator.String = ruleValidator{}
 	_ validator.String = baseURLValidator{}
 	_ validator.String = apiKeyValidator{}
+	_ validator.Number = wholeNumberValidator{}
 )
 
 // itemCount checks that the set of a purge holds 1 to most items, each a
@@ -207,4 +211,49 @@ func (apiKeyValidator) ValidateString(_ context.Context, req validator.StringReq
 	if err := gcoreapi.CheckAPIKey(key); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Gcore API key", "api_key cannot be sent: "+err.Error()+".")
 	}
+}
+
+// positiveWholeNumber checks that a number is a whole number from 1 to the
+// largest int64. Such attributes are numbers, not int64s, in the schema (the
+// same "number" to Terraform) because the framework refuses a fraction such
+// as 1.5 with a message about the provider itself; example says what to
+// write instead.
+func positiveWholeNumber(example string) validator.Number {
+	return wholeNumberValidator{example: example}
+}
+
+type wholeNumberValidator struct{ example string }
+
+func (wholeNumberValidator) Description(context.Context) string {
+	return fmt.Sprintf("must be a whole number from 1 to %d", int64(math.MaxInt64))
+}
+
+func (v wholeNumberValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v wholeNumberValidator) ValidateNumber(_ context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	f := req.ConfigValue.ValueBigFloat()
+	n, accuracy := f.Int64()
+	switch {
+	case !f.IsInt():
+		resp.Diagnostics.AddAttributeError(req.Path, "Not a whole number", fmt.Sprintf("%s = %s is not a whole number: write %s.",
+			req.Path, f.Text('g', -1), v.example))
+	case accuracy != big.Exact || n < 1:
+		resp.Diagnostics.AddAttributeError(req.Path, "Number out of range", fmt.Sprintf("%s = %s is not from 1 to %d: write %s.",
+			req.Path, f.Text('f', -1), int64(math.MaxInt64), v.example))
+	}
+}
+
+// wholeNumber reads a number the validators checked; 0 while it is null or
+// unknown.
+func wholeNumber(n types.Number) int64 {
+	if n.IsNull() || n.IsUnknown() {
+		return 0
+	}
+	i, _ := n.ValueBigFloat().Int64()
+	return i
 }
