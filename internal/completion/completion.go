@@ -152,6 +152,22 @@ func (w *Waiter) Wait(ctx context.Context, cname string, purges []gcoreapi.Accep
 	}
 }
 
+// Find reads the purge history once for purge, whose answer was lost: it
+// reports whether an entry matches it, by the rules of Wait, whatever its
+// status (the API took the purge in). A found entry is claimed for purge, as
+// Wait claims one, so that a later Wait of purge finds it again.
+func (w *Waiter) Find(ctx context.Context, cname string, purge gcoreapi.AcceptedPurge) bool {
+	q := gcoreapi.PurgeStatusQuery{CName: cname, Type: purge.Type, From: purge.At.Add(-createdSlack)}
+	records, err := w.api.PurgeStatuses(ctx, q)
+	if err != nil && !errors.Is(err, gcoreapi.ErrHistoryTruncated) {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, found := w.claim(purge, records)
+	return found
+}
+
 // poll is one call of Wait.
 type poll struct {
 	w        *Waiter

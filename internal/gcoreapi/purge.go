@@ -144,3 +144,10 @@ func (c *Client) Purge(ctx context.Context, resourceID int64, p Purge) (Accepted
 	}
 	return AcceptedPurge{Key: c.accepted.Add(1), ResourceID: resourceID, Purge: p, At: at.UTC()}, nil
 }
+
+// Found is a purge the API accepted although its answer was lost, as found
+// in the purge history: sent at the local time at, keyed like the purges
+// Purge returns.
+func (c *Client) Found(resourceID int64, p Purge, at time.Time) AcceptedPurge {
+	return AcceptedPurge{Key: c.accepted.Add(1), ResourceID: resourceID, Purge: p, At: at.UTC()}
+}

@@ -25,7 +25,49 @@ func (s *Scheduler) deliver(q *queue, req *request) {
 			})
 			return
 		}
+		if mayBeLost(err) && s.foundLost(req) {
+			return
+		}
 	}
+}
+
+// mayBeLost reports whether an attempt that failed with err may have been
+// carried out by the API all the same: it got no answer, yet may have
+// reached the API (the connection was lost once the request was sent, or the
+// attempt timed out).
+func mayBeLost(err error) bool {
+	var apiErr *gcoreapi.Error
+	return err != nil && !errors.As(err, &apiErr) && !gcoreapi.NeverReachedAPI(err)
+}
+
+// foundLost looks req up in the purge history (Options.FindLost) before it
+// is sent again, the attempt that looks it up being under way; found, req is
+// settled as accepted. Prefetches have no history: they are sent again.
+func (s *Scheduler) foundLost(req *request) bool {
+	t, isPurge := req.key.kind.purgeType()
+	if !isPurge || s.opts.FindLost == nil {
+		return false
+	}
+	var ctx context.Context
+	s.withLock(func() { ctx = context.WithoutCancel(req.members[0].ctx) })
+	ctx, cancel := context.WithTimeout(ctx, s.opts.AttemptTimeout)
+	defer cancel()
+	sent := gcoreapi.AcceptedPurge{ResourceID: req.key.resourceID, Purge: gcoreapi.Purge{Type: t, Items: req.items}, At: req.sentAt}
+	accepted, found := s.opts.FindLost(ctx, sent)
+	s.withLock(func() {
+		fields := map[string]any{"found": found}
+		if !found {
+			s.log(req.members[0].ctx, fmt.Sprintf("%s of CDN resource %d: request #%d, whose answer was lost, is not in the "+
+				"purge history: sending it again", req.key.kind, req.key.resourceID, req.number), fields)
+			return
+		}
+		s.attemptAnswered(req)
+		req.accepted = accepted
+		s.noteAndLog(req, fmt.Sprintf("request #%d, whose answer was lost, is in the purge history: accepted, not sent again",
+			req.number), fields)
+		s.settle(req, nil, time.Now())
+	})
+	return found
 }
 
 // send makes one attempt at req, with a context no job's end cancels.
@@ -37,6 +79,7 @@ func (s *Scheduler) send(req *request) (gcoreapi.AcceptedPurge, error) {
 			j.note(msg)
 		}
 		ctx = context.WithoutCancel(req.members[0].ctx)
+		req.sentAt = time.Now()
 	})
 	var accepted gcoreapi.AcceptedPurge
 	err := s.withAttemptTimeout(ctx, func(ctx context.Context) (err error) {

@@ -59,6 +59,8 @@ type request struct {
 	// accepted is the purge as the API accepted it; zero until then, and
 	// for a prefetch.
 	accepted gcoreapi.AcceptedPurge
+	// sentAt is when its latest attempt was sent, by the local clock.
+	sentAt time.Time
 }
 
 // abandoned reports, under s.mu, whether none of req's jobs still waits.

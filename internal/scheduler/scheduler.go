@@ -44,6 +44,12 @@ type Options struct {
 	AttemptTimeout time.Duration
 	// Retry paces the retries after transient failures.
 	Retry retry.Policy
+	// FindLost, when set, looks up in the purge history a purge whose
+	// attempt may have reached the API but got no answer (the connection was
+	// lost, the attempt timed out), before it is sent again: found, it
+	// returns the purge as the API accepted it, and the purge is not sent
+	// twice. sent is the purge as sent, At the local time of sending.
+	FindLost func(ctx context.Context, sent gcoreapi.AcceptedPurge) (gcoreapi.AcceptedPurge, bool)
 }
 
 const (
