@@ -105,17 +105,15 @@ func urlsOfFile(path, indexDocument string) []string {
 	return []string{url, dir + "/"}
 }
 
-// Settle returns the files to record once the URLs in accepted were purged,
-// when the purge went from old to next: a file takes its new version (or is
-// gone, if removed) when all its URLs were accepted, or when it needed no
-// purge; otherwise it keeps its old version (or stays absent, if added), so
-// that the next Changes purges exactly what remains. remaining counts the
-// URLs of the purge not accepted.
-func (d Diff) Settle(old, next Files, accepted []string) (settled Files, remaining int) {
-	done := make(map[string]bool, len(accepted))
-	for _, u := range accepted {
-		done[u] = true
-	}
+// Settle returns the files to record once the URLs in accepted, and the
+// patterns in patterns, were purged, when the purge went from old to next: a
+// file takes its new version (or is gone, if removed) when all its URLs were
+// accepted or covered by an accepted pattern, or when it needed no purge;
+// otherwise it keeps its old version (or stays absent, if added), so that
+// the next Changes purges exactly what remains. remaining counts the URLs of
+// the diff neither accepted nor covered.
+func (d Diff) Settle(old, next Files, accepted, patterns []string) (settled Files, remaining int) {
+	done := d.Covered(accepted, patterns)
 	settled = make(Files, len(next))
 	for path, version := range next {
 		if d.purgedAll(path, done) {
@@ -135,6 +133,23 @@ func (d Diff) Settle(old, next Files, accepted []string) (settled Files, remaini
 		}
 	}
 	return settled, remaining
+}
+
+// Covered is the set of the diff's URLs that urls name or patterns cover.
+func (d Diff) Covered(urls, patterns []string) map[string]bool {
+	done := make(map[string]bool, len(urls))
+	for _, u := range urls {
+		done[u] = true
+	}
+	for _, p := range patterns {
+		prefix := strings.TrimSuffix(p, "*")
+		for _, u := range d.URLs {
+			if strings.HasPrefix(u, prefix) {
+				done[u] = true
+			}
+		}
+	}
+	return done
 }
 
 // purgedAll reports whether path needed no purge or had all its URLs in done.

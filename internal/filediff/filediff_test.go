@@ -56,7 +56,7 @@ func TestSettleKeepsOnlyWhatWasAccepted(t *testing.T) {
 	next := Files{"/a.js": "2", "/added.js": "1", "/docs/index.html": "2", "/same": "1"}
 	p := Changes(old, next, opts)
 	// Accepted: /a.js, and only half of the index document's URLs.
-	settled, remaining := p.Settle(old, next, []string{"/a.js", "/docs/index.html"})
+	settled, remaining := p.Settle(old, next, []string{"/a.js", "/docs/index.html"}, nil)
 
 	want := Files{"/a.js": "2", "/gone.css": "1", "/docs/index.html": "1", "/same": "1"}
 	if !maps.Equal(settled, want) || remaining != 3 {
@@ -68,7 +68,7 @@ func TestSettleKeepsOnlyWhatWasAccepted(t *testing.T) {
 		t.Fatalf("next purge %q, want %q", rest, wantRest)
 	}
 
-	settled, remaining = p.Settle(old, next, p.URLs)
+	settled, remaining = p.Settle(old, next, p.URLs, nil)
 	if !maps.Equal(settled, next) || remaining != 0 {
 		t.Fatalf("all accepted: settled %v, %d remaining", settled, remaining)
 	}
@@ -76,7 +76,7 @@ func TestSettleKeepsOnlyWhatWasAccepted(t *testing.T) {
 
 func TestSettleKeepsFilesThatNeededNoPurge(t *testing.T) {
 	p := Changes(before, after, Options{}) // neither added nor removed files are purged
-	settled, _ := p.Settle(before, after, nil)
+	settled, _ := p.Settle(before, after, nil, nil)
 	want := Files{"/a.js": "1", "/b.js": "1", "/new file.js": "1", "/same.png": "1"}
 	if !maps.Equal(settled, want) {
 		t.Fatalf("settled %v, want %v", settled, want)

@@ -488,7 +488,7 @@ func (m *cdnPurgeChangedFilesModel) recordPartialPurge(ctx context.Context, prio
 	diags.Append(d...)
 	planned, _, d := m.files(ctx)
 	diags.Append(d...)
-	settled, remaining := dep.diff.Settle(old, planned, dep.result.Accepted)
+	settled, remaining := dep.diff.Settle(old, planned, dep.result.Accepted, nil)
 	files, d := types.MapValueFrom(ctx, types.StringType, settled)
 	diags.Append(d...)
 	m.Files = files
