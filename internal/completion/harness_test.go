@@ -2,25 +2,24 @@ package completion
 
 import (
 	"context"
+	"io"
 	"net/http"
-	"net/http/httptest"
-	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/gcore-purge/terraform-provider-gcore/internal/clock/clocktest"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
-	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
 )
 
-// t0 is when every test starts, on its fake clock.
-var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+// Every test runs in a synctest bubble (synctest.Test): Wait sleeps on the
+// bubble's fake clock, which starts at t0 and moves only when every
+// goroutine of the bubble is blocked, so a test calls Wait directly and
+// reads the time it returned at with time.Since(t0).
 
-// guard bounds, in real time, how long a test waits for Wait; it only fires
-// when the test is broken.
-const guard = 10 * time.Second
+// t0 is when every test starts: the start of a synctest bubble's clock.
+var t0 = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const cname = "cdn.site.test"
 
@@ -37,21 +36,24 @@ type reading struct {
 	q  gcoreapi.PurgeStatusQuery
 }
 
-// fakeHistory plays GET /cdn/purge_statuses with its filters; paging is the
-// client's job, tested with it.
+// fakeHistory plays GET /cdn/purge_statuses with its filters, as the client
+// reads it (paging and the reading of each entry are the client's, tested
+// with it).
 type fakeHistory struct {
-	clk *clocktest.Fake
-
 	mu       sync.Mutex
 	entries  []entry
 	errs     []error // the answers of the next readings, in order; nil reads
 	readings []reading
+	// truncated makes every reading return what it found with
+	// gcoreapi.ErrHistoryTruncated, as the client does for a history of
+	// more than gcoreapi.MaxPurgeStatusPages pages.
+	truncated bool
 }
 
 func (f *fakeHistory) PurgeStatuses(_ context.Context, q gcoreapi.PurgeStatusQuery) ([]gcoreapi.PurgeRecord, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	now := f.clk.Now()
+	now := time.Now()
 	f.readings = append(f.readings, reading{at: now.Sub(t0), q: q})
 	if len(f.errs) > 0 {
 		err := f.errs[0]
@@ -71,6 +73,9 @@ func (f *fakeHistory) PurgeStatuses(_ context.Context, q gcoreapi.PurgeStatusQue
 		}
 		found = append(found, r)
 	}
+	if f.truncated {
+		return found, gcoreapi.ErrHistoryTruncated
+	}
 	return found, nil
 }
 
@@ -87,10 +92,9 @@ func (f *fakeHistory) readingTimes() []time.Duration {
 	return times
 }
 
-// harness runs a Waiter on a fake clock against a fake history.
+// harness runs a Waiter against a fake history; make it inside the bubble.
 type harness struct {
 	t   *testing.T
-	clk *clocktest.Fake
 	api *fakeHistory
 	w   *Waiter
 
@@ -99,64 +103,36 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, entries ...entry) *harness {
-	clk := clocktest.NewFake(t0)
-	api := &fakeHistory{clk: clk, entries: entries}
-	return &harness{t: t, clk: clk, api: api, w: New(api, clk)}
+	api := &fakeHistory{entries: entries}
+	return &harness{t: t, api: api, w: New(api)}
 }
 
-// wait runs Wait on requests, moving the fake clock a second at a time
-// whenever Wait sleeps, and returns its report.
-func (h *harness) wait(ctx context.Context, requests ...scheduler.SentRequest) Report {
+// wait runs Wait on purges and returns its report; the progress it hears is
+// recorded.
+func (h *harness) wait(ctx context.Context, purges ...gcoreapi.AcceptedPurge) Report {
 	h.t.Helper()
-	return drive(h.t, h.clk, func() Report {
-		return h.w.Wait(ctx, cname, requests, func(msg string) {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.progress = append(h.progress, msg)
-		})
+	return h.w.Wait(ctx, cname, purges, func(msg string) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.progress = append(h.progress, msg)
 	})
 }
 
-// drive runs wait on a goroutine and moves clk a second at a time whenever
-// wait sleeps on it, until wait returns.
-func drive(t *testing.T, clk *clocktest.Fake, wait func() Report) Report {
-	t.Helper()
-	done := make(chan Report, 1)
-	go func() { done <- wait() }()
-	stop := time.Now().Add(guard)
-	for time.Now().Before(stop) {
-		select {
-		case r := <-done:
-			return r
-		default:
-		}
-		if clk.Waiters() > 0 {
-			clk.Advance(time.Second)
-		} else {
-			runtime.Gosched()
-		}
-	}
-	t.Fatal("Wait did not return")
-	return Report{}
-}
-
 // elapsed is the fake time since t0.
-func (h *harness) elapsed() time.Duration { return h.clk.Now().Sub(t0) }
+func elapsed() time.Duration { return time.Since(t0) }
 
-// deadlineCtx has a deadline on the fake clock; the Waiter sees it come by
-// its clock.
-type deadlineCtx struct {
-	context.Context
-	at time.Time
+// within returns a context whose deadline is t0+d, cancelled when the test
+// ends.
+func within(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithDeadline(context.Background(), t0.Add(d))
+	t.Cleanup(cancel)
+	return ctx
 }
 
-func (c deadlineCtx) Deadline() (time.Time, bool) { return c.at, true }
-
-func within(d time.Duration) context.Context { return deadlineCtx{context.Background(), t0.Add(d)} }
-
-// request is a request of resource 1 that the API accepted at t0+at.
-func request(number int, typ gcoreapi.PurgeType, at time.Duration, items ...string) scheduler.SentRequest {
-	return scheduler.SentRequest{Number: number, ResourceID: 1, Type: typ, Items: items, AcceptedAt: t0.Add(at)}
+// accepted is a purge of resource 1 that the API accepted at t0+at, the
+// key-th of its client.
+func accepted(key uint64, typ gcoreapi.PurgeType, at time.Duration, items ...string) gcoreapi.AcceptedPurge {
+	return gcoreapi.AcceptedPurge{Key: key, ResourceID: 1, Purge: gcoreapi.Purge{Type: typ, Items: items}, At: t0.Add(at)}
 }
 
 // purge is a history entry of resource 1 created at t0+created.
@@ -167,26 +143,38 @@ func purge(id int64, typ gcoreapi.PurgeType, created time.Duration, status gcore
 }
 
 // answer returns the error the real client returns when the history answers
-// status with header.
+// status with header. It makes no connection: it may run inside a bubble.
 func answer(t *testing.T, status int, header http.Header) error {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		for k, v := range header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(status)
-	}))
-	defer srv.Close()
-	client, err := gcoreapi.New(gcoreapi.Config{BaseURL: srv.URL, APIKey: "key"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = client.PurgeStatuses(context.Background(), gcoreapi.PurgeStatusQuery{})
+	client := clientOf(t, func(*http.Request) (int, http.Header, string) { return status, header, "" })
+	_, err := client.PurgeStatuses(context.Background(), gcoreapi.PurgeStatusQuery{})
 	if err == nil {
 		t.Fatalf("status %d gave no error", status)
 	}
 	return err
 }
+
+// clientOf returns a real client whose every request serve answers, in
+// memory.
+func clientOf(t *testing.T, serve func(*http.Request) (status int, header http.Header, body string)) *gcoreapi.Client {
+	t.Helper()
+	transport := roundTrip(func(r *http.Request) (*http.Response, error) {
+		status, header, body := serve(r)
+		if header == nil {
+			header = http.Header{}
+		}
+		return &http.Response{StatusCode: status, Header: header, Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+	})
+	client, err := gcoreapi.New(gcoreapi.Config{BaseURL: "https://api.test", APIKey: "key", HTTPClient: &http.Client{Transport: transport}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func assertReadingTimes(t *testing.T, h *harness, want ...time.Duration) {
 	t.Helper()

@@ -32,7 +32,10 @@ func (l Limits) Estimate(k Kind, n int) Estimate {
 	if k != PurgeAll {
 		e.PerRequest, _ = l.MaxItems(k)
 	}
-	if n > 0 {
+	switch {
+	case k == PurgeAll:
+		e.Requests = 1
+	case n > 0:
 		e.Requests = (n + e.PerRequest - 1) / e.PerRequest
 	}
 	if batches := (e.Requests + rate.Requests - 1) / rate.Requests; batches > 1 {

@@ -5,41 +5,42 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
-	"github.com/gcore-purge/terraform-provider-gcore/internal/clock/clocktest"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 )
 
-// t0 is when every test starts, on its fake clock.
-var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+// Every test runs in a synctest bubble (synctest.Test): time.Now, timers and
+// contexts' deadlines follow the bubble's fake clock, which starts at t0 and
+// moves only when every goroutine of the bubble is durably blocked. A test
+// moves to an instant with sleepUntil, which returns once everything due by
+// then has happened; what happens at an instant is seen after
+// synctest.Wait.
 
-// guard bounds, in real time, how long a test waits for something that
-// should happen at once; it only fires when the test is broken.
-const guard = 10 * time.Second
+// t0 is when every test starts: the start of a synctest bubble's clock.
+var t0 = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // documentedAccount answers the limits call with the documented limits.
 var documentedAccount = gcoreapi.AccountLimits{
 	PurgeRequestLimit: "1/m", PurgeByURLsRequestLimit: "2/m", PurgeMaxURLsLimit: 100, PurgePatternLimit: 10,
 }
 
-// call is one PurgeAt or Prefetch call seen by fakeAPI; a prefetch is
-// recorded as a purge of type gcoreapi.Prefetch.
+// call is one Purge or Prefetch call seen by fakeAPI.
 type call struct {
 	at         time.Duration // since t0
 	resourceID int64
-	purge      gcoreapi.Purge
+	kind       Kind
+	items      []string
 	ctx        context.Context
 }
 
 // fakeAPI records calls and answers them from a script.
 type fakeAPI struct {
-	clk *clocktest.Fake
-
 	mu          sync.Mutex
 	calls       []call
 	answers     []error // the answers of the next calls, in order; then nil
@@ -47,24 +48,33 @@ type fakeAPI struct {
 	limits      gcoreapi.AccountLimits
 	limitsErr   error
 	limitsCalls int
-	limitsHook  func(ctx context.Context) // runs before the limits call answers
-	// date gives the API's time of an accepted purge, as its Date header;
-	// nil answers without one.
+	limitsHook  func(ctx context.Context) error // runs before the limits call answers; its error, if any, is the answer's
+	// date gives the API's time of an accepted purge, as the client reads it
+	// from the Date of the answer; nil gives the local clock, as the client
+	// does for an answer without a Date.
 	date func(c call) time.Time
+	keys uint64 // the keys given to accepted purges so far
 }
 
-func (f *fakeAPI) PurgeAt(ctx context.Context, resourceID int64, p gcoreapi.Purge) (time.Time, error) {
-	c := call{at: f.clk.Now().Sub(t0), resourceID: resourceID, purge: p, ctx: ctx}
-	c.purge.Items = append([]string(nil), p.Items...)
-	if err := f.answerCall(c); err != nil || f.date == nil {
-		return time.Time{}, err
+func (f *fakeAPI) Purge(ctx context.Context, resourceID int64, p gcoreapi.Purge) (gcoreapi.AcceptedPurge, error) {
+	c := call{at: time.Since(t0), resourceID: resourceID, kind: PurgeKind(p.Type), items: slices.Clone(p.Items), ctx: ctx}
+	if err := f.answerCall(c); err != nil {
+		return gcoreapi.AcceptedPurge{}, err
 	}
-	return f.date(c), nil
+	at := time.Now()
+	if f.date != nil {
+		at = f.date(c)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.keys++
+	return gcoreapi.AcceptedPurge{
+		Key: f.keys, ResourceID: resourceID, Purge: gcoreapi.Purge{Type: p.Type, Items: slices.Clone(p.Items)}, At: at.UTC(),
+	}, nil
 }
 
 func (f *fakeAPI) Prefetch(ctx context.Context, resourceID int64, paths []string) error {
-	p := gcoreapi.Purge{Type: gcoreapi.Prefetch, Items: append([]string(nil), paths...)}
-	return f.answerCall(call{at: f.clk.Now().Sub(t0), resourceID: resourceID, purge: p, ctx: ctx})
+	return f.answerCall(call{at: time.Since(t0), resourceID: resourceID, kind: Prefetch, items: slices.Clone(paths), ctx: ctx})
 }
 
 // answerCall records c and answers it.
@@ -89,7 +99,9 @@ func (f *fakeAPI) AccountLimits(ctx context.Context) (gcoreapi.AccountLimits, er
 	hook := f.limitsHook
 	f.mu.Unlock()
 	if hook != nil {
-		hook(ctx)
+		if err := hook(ctx); err != nil {
+			return gcoreapi.AccountLimits{}, err
+		}
 	}
 	return f.limits, f.limitsErr
 }
@@ -103,54 +115,120 @@ func (f *fakeAPI) script(answers ...error) {
 func (f *fakeAPI) recorded() []call {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]call(nil), f.calls...)
+	return slices.Clone(f.calls)
 }
 
-// harness runs a Scheduler on a fake clock against a fakeAPI and records its
-// log messages and the progress of its jobs as events.
+func (f *fakeAPI) limitsCallCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.limitsCalls
+}
+
+// harness runs a Scheduler in a synctest bubble against a fakeAPI and
+// records its log messages and the progress of its jobs as events.
 type harness struct {
-	t   testing.TB
-	clk *clocktest.Fake
+	t   *testing.T
 	api *fakeAPI
 	s   *Scheduler
 
 	mu     sync.Mutex
 	events []string
+	jobs   []*running
 }
 
-// newHarness returns a harness whose scheduler already read account.
-func newHarness(t testing.TB, account gcoreapi.AccountLimits, opts Options) *harness {
+// newHarness returns a harness whose scheduler already read account. Call
+// it inside the bubble.
+func newHarness(t *testing.T, account gcoreapi.AccountLimits, opts Options) *harness {
 	h := newColdHarness(t, account, opts)
-	if err := h.s.awaitLimits(context.Background()); err != nil {
+	if _, err := h.s.Limits(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return h
 }
 
 // newColdHarness returns a harness whose scheduler has not read the limits.
-func newColdHarness(t testing.TB, account gcoreapi.AccountLimits, opts Options) *harness {
-	clk := clocktest.NewFake(t0)
-	h := &harness{t: t, clk: clk, api: &fakeAPI{clk: clk, limits: account}}
-	opts.Clock = clk
+// When the test ends, every job it started must have returned and every
+// worker must have retired.
+func newColdHarness(t *testing.T, account gcoreapi.AccountLimits, opts Options) *harness {
+	h := &harness{t: t, api: &fakeAPI{limits: account}}
 	opts.Log = func(_ context.Context, msg string, _ map[string]any) { h.record("log: " + msg) }
 	h.s = New(h.api, opts)
 	t.Cleanup(func() {
+		if !t.Failed() {
+			h.assertIdle()
+		}
 		if t.Failed() {
 			h.drain()
 		}
-		assertNoSchedulerGoroutines(t)
 	})
 	return h
 }
 
-// drain lets the goroutines of a failed test's scheduler finish, so that the
-// failure is reported by its own test and not by every test after it: it
-// moves the fake clock a day ahead, a hundred times, yielding in between.
-func (h *harness) drain() {
-	for range 100 {
-		h.clk.Advance(24 * time.Hour)
-		time.Sleep(time.Millisecond)
+// assertIdle fails unless every job started returned and the scheduler has
+// nothing left to do: no job queued, no worker running.
+func (h *harness) assertIdle() {
+	h.t.Helper()
+	synctest.Wait()
+	for i, r := range h.started() {
+		if !r.finished() {
+			h.t.Errorf("job %d (%s) has not returned at %s", i+1, r.label, time.Since(t0))
+		}
 	}
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	for key, q := range h.s.queues {
+		if q.running || len(q.jobs) > 0 {
+			h.t.Errorf("queue of %s of CDN resource %d: worker running %v, %d jobs queued at %s",
+				key.kind, key.resourceID, q.running, len(q.jobs), time.Since(t0))
+		}
+	}
+}
+
+// drain lets the goroutines of a failed test's scheduler finish, so that
+// the bubble ends with its test's failure rather than a deadlock: it lets
+// up to a day pass, an hour at a time, until the scheduler is idle.
+func (h *harness) drain() {
+	for range 25 {
+		if h.idle() {
+			return
+		}
+		time.Sleep(time.Hour)
+	}
+}
+
+// idle reports whether every job started returned and no worker runs.
+func (h *harness) idle() bool {
+	synctest.Wait()
+	for _, r := range h.started() {
+		select {
+		case <-r.done:
+		default:
+			return false
+		}
+	}
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	for _, q := range h.s.queues {
+		if q.running {
+			return false
+		}
+	}
+	return true
+}
+
+// gate returns a channel that a fake API call may wait on until the test
+// closes it; it is closed when the test ends if the test did not, so that a
+// failed test does not leave the call blocked.
+func (h *harness) gate() chan struct{} {
+	c := make(chan struct{})
+	h.t.Cleanup(func() {
+		select {
+		case <-c:
+		default:
+			close(c)
+		}
+	})
+	return c
 }
 
 func (h *harness) record(event string) {
@@ -172,52 +250,99 @@ func (h *harness) eventsWith(text string) []string {
 	return found
 }
 
-// running is a call of Purge in progress.
-type running struct {
-	done chan struct{}
-	res  Result
-	err  error
+// assertEvents fails unless, once every goroutine of the bubble is blocked,
+// exactly n events contain text.
+func (h *harness) assertEvents(text string, n int) {
+	h.t.Helper()
+	synctest.Wait()
+	if got := h.eventsWith(text); len(got) != n {
+		h.t.Fatalf("at %s, %d events contain %q, want %d: %q", time.Since(t0), len(got), text, n, got)
+	}
 }
 
-// start calls Purge on a goroutine; the job's progress is recorded as
-// events "label: message".
+// assertCalls fails unless, once every goroutine of the bubble is blocked,
+// the API has seen n calls.
+func (h *harness) assertCalls(n int) {
+	h.t.Helper()
+	synctest.Wait()
+	if got := h.api.recorded(); len(got) != n {
+		h.t.Fatalf("at %s, %d calls, want %d: %+v", time.Since(t0), len(got), n, got)
+	}
+}
+
+// running is a call of Send in progress.
+type running struct {
+	label string
+	done  chan struct{}
+	res   Result
+	err   error
+}
+
+func (h *harness) started() []*running {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.jobs)
+}
+
+// start calls Send on a goroutine; the job's progress is recorded as events
+// "label: message".
 func (h *harness) start(label string, job Job) *running {
 	return h.startCtx(context.Background(), label, job)
 }
 
 func (h *harness) startCtx(ctx context.Context, label string, job Job) *running {
 	job.Progress = func(msg string) { h.record(label + ": " + msg) }
-	r := &running{done: make(chan struct{})}
+	r := &running{label: label, done: make(chan struct{})}
+	h.mu.Lock()
+	h.jobs = append(h.jobs, r)
+	h.mu.Unlock()
 	go func() {
 		defer close(r.done)
-		r.res, r.err = h.s.Purge(ctx, job)
+		r.res, r.err = h.s.Send(ctx, job)
 	}()
 	return r
 }
 
-// wait returns the outcome of r, which must come without any clock moving.
+// enqueue starts a job and returns once it waits in its queue (or further),
+// so that jobs enqueued one after the other arrive in that order.
+func (h *harness) enqueue(label string, job Job) *running {
+	return h.enqueueCtx(context.Background(), label, job)
+}
+
+func (h *harness) enqueueCtx(ctx context.Context, label string, job Job) *running {
+	r := h.startCtx(ctx, label, job)
+	synctest.Wait()
+	return r
+}
+
+// wait returns the outcome of r, which must have come by now: the clock
+// does not move for it.
 func (r *running) wait(t testing.TB) (Result, error) {
 	t.Helper()
+	synctest.Wait()
 	select {
 	case <-r.done:
 		return r.res, r.err
-	case <-time.After(guard):
-		t.Fatal("Purge did not return")
+	default:
+		t.Fatalf("Send of %s has not returned at %s", r.label, time.Since(t0))
 		return Result{}, nil
 	}
 }
 
-// succeed waits for r and fails the test if it failed.
+// succeed is wait, failing the test if the job failed.
 func (r *running) succeed(t testing.TB) Result {
 	t.Helper()
 	res, err := r.wait(t)
 	if err != nil {
-		t.Fatalf("Purge failed: %v", err)
+		t.Fatalf("Send of %s failed: %v", r.label, err)
 	}
 	return res
 }
 
+// finished reports whether Send returned, once every goroutine of the bubble
+// is blocked.
 func (r *running) finished() bool {
+	synctest.Wait()
 	select {
 	case <-r.done:
 		return true
@@ -226,45 +351,15 @@ func (r *running) finished() bool {
 	}
 }
 
-// waitFor polls cond, yielding to other goroutines, until it holds.
-func (h *harness) waitFor(what string, cond func() bool) {
-	h.t.Helper()
-	deadline := time.Now().Add(guard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			h.t.Fatalf("still waiting for %s", what)
-		}
-		runtime.Gosched()
+// sleepUntil lets the fake clock run to t0+at and returns once everything
+// due by then has happened.
+func sleepUntil(t testing.TB, at time.Duration) {
+	t.Helper()
+	if now := time.Since(t0); at < now {
+		t.Fatalf("sleepUntil(%s) at %s: that is past", at, now)
 	}
-}
-
-// waitQueued waits until n jobs wait in queues.
-func (h *harness) waitQueued(n int) {
-	h.t.Helper()
-	h.waitFor(fmt.Sprintf("%d queued jobs", n), func() bool { return h.s.queuedJobs() == n })
-}
-
-// waitCalls waits until the API has seen n purge calls.
-func (h *harness) waitCalls(n int) {
-	h.t.Helper()
-	h.waitFor(fmt.Sprintf("%d calls", n), func() bool { return len(h.api.recorded()) >= n })
-}
-
-// waitEvents waits until n events contain text.
-func (h *harness) waitEvents(text string, n int) {
-	h.t.Helper()
-	h.waitFor(fmt.Sprintf("%d events %q", n, text), func() bool { return len(h.eventsWith(text)) >= n })
-}
-
-// advanceTo moves the fake clock to t0+at once n timers are pending.
-func (h *harness) advanceTo(at time.Duration, waiters int) {
-	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), guard)
-	defer cancel()
-	if err := h.clk.BlockUntilWaiters(ctx, waiters); err != nil {
-		h.t.Fatalf("waiting for %d timers: %v", waiters, err)
-	}
-	h.clk.Advance(at - h.clk.Now().Sub(t0))
+	time.Sleep(time.Until(t0.Add(at)))
+	synctest.Wait()
 }
 
 // callTimes returns when each call was made, since t0.
@@ -287,34 +382,17 @@ func (s *Scheduler) queuedJobs() int {
 	return n
 }
 
-// deadlineCtx is a context whose deadline is on the fake clock: the test
-// expires it by hand once it advanced the clock there.
-type deadlineCtx struct {
-	context.Context
-	deadline time.Time
-	done     chan struct{}
-	mu       sync.Mutex
-	err      error
-}
-
-func newDeadlineCtx(deadline time.Time) *deadlineCtx {
-	return &deadlineCtx{Context: context.Background(), deadline: deadline, done: make(chan struct{})}
-}
-
-func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
-func (c *deadlineCtx) Done() <-chan struct{}       { return c.done }
-
-func (c *deadlineCtx) Err() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err
-}
-
-func (c *deadlineCtx) expire() {
-	c.mu.Lock()
-	c.err = context.DeadlineExceeded
-	c.mu.Unlock()
-	close(c.done)
+// normalized is res with its times in UTC and without monotonic readings,
+// for comparing it with a Result built from t0.
+func normalized(res Result) Result {
+	if !res.AcceptedAt.IsZero() {
+		res.AcceptedAt = res.AcceptedAt.UTC()
+	}
+	res.Purges = slices.Clone(res.Purges)
+	for i := range res.Purges {
+		res.Purges[i].At = res.Purges[i].At.UTC()
+	}
+	return res
 }
 
 // apiError returns the error the real client returns for an answer with
@@ -328,7 +406,8 @@ func apiError(t testing.TB, status int, retryAfter string) error {
 	return apiAnswer(t, status, header, "")
 }
 
-// apiAnswer returns the error the real client returns for this answer.
+// apiAnswer returns the error the real client returns for this answer. It
+// makes no connection: it may run inside a bubble.
 func apiAnswer(t testing.TB, status int, header http.Header, body string) error {
 	t.Helper()
 	transport := roundTrip(func(*http.Request) (*http.Response, error) {
@@ -338,7 +417,7 @@ func apiAnswer(t testing.TB, status int, header http.Header, body string) error 
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
+	_, err = client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
 	if err == nil {
 		t.Fatalf("status %d gave no error", status)
 	}
@@ -356,22 +435,4 @@ func urls(prefix string, n int) []string {
 		items[i] = fmt.Sprintf("/%s/%d", prefix, i)
 	}
 	return items
-}
-
-// assertNoSchedulerGoroutines fails unless every goroutine of the scheduler
-// has ended.
-func assertNoSchedulerGoroutines(t testing.TB) {
-	t.Helper()
-	deadline := time.Now().Add(guard)
-	for {
-		buf := make([]byte, 1<<20)
-		stacks := string(buf[:runtime.Stack(buf, true)])
-		if !strings.Contains(stacks, "internal/scheduler.(*Scheduler)") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("scheduler goroutines still running:\n%s", stacks)
-		}
-		runtime.Gosched()
-	}
 }

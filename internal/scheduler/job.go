@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
@@ -147,9 +148,9 @@ func (j *job) settle(items []string, req *request, err error, now time.Time) {
 // partial otherwise.
 func (j *job) outcome() (Result, error) {
 	res := Result{
-		Accepted:          j.accepted,
+		Accepted:          slices.Clone(j.accepted),
 		AcceptedRequests:  j.acceptedReqs,
-		Purges:            j.purges,
+		Purges:            slices.Clone(j.purges),
 		Merged:            len(j.partners),
 		AcceptedAt:        j.lastAccepted,
 		SettledByPurgeAll: j.byAll,

@@ -164,9 +164,11 @@ func (s *Scheduler) knownLimits() (Limits, bool) {
 // readAccount reads the account limits for s.account, within the attempt
 // timeout, and logs the limits in force.
 func (s *Scheduler) readAccount(ctx context.Context, _ struct{}) (gcoreapi.AccountLimits, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.opts.AttemptTimeout)
-	defer cancel()
-	acc, err := s.api.AccountLimits(ctx)
+	var acc gcoreapi.AccountLimits
+	err := s.withAttemptTimeout(ctx, func(ctx context.Context) (err error) {
+		acc, err = s.api.AccountLimits(ctx)
+		return err
+	})
 	l := resolveLimits(acc, err)
 	s.opts.Log(ctx, l.summary(), l.fields())
 	return acc, err

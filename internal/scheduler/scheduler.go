@@ -210,7 +210,12 @@ func (s *Scheduler) await(ctx context.Context, j *job) (Result, error) {
 			s.passNotes(j)
 		case <-j.done:
 			s.passNotes(j)
-			return j.outcome()
+			// A request still carrying j (one it gave up on) may settle it
+			// later, under the lock: read the outcome under it too.
+			var res Result
+			var err error
+			s.withLock(func() { res, err = j.outcome() })
+			return res, err
 		case <-ctx.Done():
 			return s.leave(j)
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/retry"
 )
 
 func TestSkewMargin(t *testing.T) {
@@ -73,29 +74,32 @@ func TestWindowBlock(t *testing.T) {
 	}
 }
 
-func TestBackoffDelays(t *testing.T) {
-	b := Backoff{Base: 500 * time.Millisecond, Cap: 4 * time.Second, Rand: func() float64 { return 0.5 }}.withDefaults()
+// TestRetryDelaysOfTheOptions: the scheduler's retry policy keeps what the
+// options set and fills in the rest: a capped exponential backoff with
+// equal jitter.
+func TestRetryDelaysOfTheOptions(t *testing.T) {
+	p := Options{Retry: retry.Policy{Cap: 4 * time.Second, Rand: func() float64 { return 0.5 }}}.withDefaults().Retry
 	want := []time.Duration{375 * time.Millisecond, 750 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second, 3 * time.Second}
 	for n, w := range want {
-		if got := b.delay(n + 1); got != w {
-			t.Errorf("delay(%d) = %s, want %s", n+1, got, w)
+		if got := p.Delay(n + 1); got != w {
+			t.Errorf("Delay(%d) = %s, want %s", n+1, got, w)
 		}
 	}
 	for _, r := range []float64{0, 0.999999} {
-		b.Rand = func() float64 { return r }
-		if got := b.delay(1); got < 250*time.Millisecond || got >= 500*time.Millisecond {
-			t.Errorf("delay(1) with Rand %v = %s, want within [250ms, 500ms)", r, got)
+		p.Rand = func() float64 { return r }
+		if got := p.Delay(1); got < 250*time.Millisecond || got >= 500*time.Millisecond {
+			t.Errorf("Delay(1) with Rand %v = %s, want within [250ms, 500ms)", r, got)
 		}
 	}
-	if got := b.delay(1000); got > b.Cap {
-		t.Errorf("delay(1000) = %s, above the cap", got)
+	if got := p.Delay(1000); got > p.Cap {
+		t.Errorf("Delay(1000) = %s, above the cap", got)
 	}
 }
 
 func TestOptionDefaults(t *testing.T) {
 	o := Options{}.withDefaults()
-	if o.GatherWindow != 200*time.Millisecond || o.AttemptTimeout != 30*time.Second ||
-		o.Backoff.Base != 500*time.Millisecond || o.Backoff.Cap != 30*time.Second || o.Backoff.MaxAttempts != 5 {
+	if o.GatherWindow != 200*time.Millisecond || o.AttemptTimeout != 30*time.Second || o.Log == nil ||
+		o.Retry.Base != 500*time.Millisecond || o.Retry.Cap != 30*time.Second || o.Retry.MaxAttempts != 5 || o.Retry.Rand == nil {
 		t.Fatalf("defaults = %+v", o)
 	}
 	if got := (Options{GatherWindow: time.Second}).withDefaults().GatherWindow; got != 250*time.Millisecond {
@@ -103,5 +107,29 @@ func TestOptionDefaults(t *testing.T) {
 	}
 	if got := (Options{GatherWindow: -1}).withDefaults().GatherWindow; got != 0 {
 		t.Errorf("negative gather window became %s, want none", got)
+	}
+}
+
+func TestKinds(t *testing.T) {
+	for _, tc := range []struct {
+		kind Kind
+		name string
+		typ  gcoreapi.PurgeType
+	}{
+		{PurgeByURL, "purge by URL", gcoreapi.PurgeByURL},
+		{PurgeByPattern, "purge by pattern", gcoreapi.PurgeByPattern},
+		{PurgeAll, "purge all", gcoreapi.PurgeAll},
+		{Prefetch, "prefetch", 0},
+		{9, "Kind(9)", 0},
+	} {
+		if got := tc.kind.String(); got != tc.name {
+			t.Errorf("Kind(%d).String() = %q, want %q", int(tc.kind), got, tc.name)
+		}
+		if tc.typ != 0 && PurgeKind(tc.typ) != tc.kind {
+			t.Errorf("PurgeKind(%s) = %s, want %s", tc.typ, PurgeKind(tc.typ), tc.kind)
+		}
+	}
+	if k := PurgeKind(0); k != 0 {
+		t.Errorf("PurgeKind(0) = %s, want no kind", k)
 	}
 }
