@@ -33,6 +33,10 @@ type TimeoutError struct {
 	// Sent is true when all the job's items had been sent and the API did
 	// not refuse them: the work may have been done, unconfirmed.
 	Sent bool
+	// Unanswered is true when the job was cancelled while an attempt
+	// carrying its items awaited its answer, and stopped waiting for it: the
+	// API may or may not have carried it out.
+	Unanswered bool
 	// LastErr is why the latest attempt at a request carrying the job's
 	// items failed, when that request was waiting to be retried: a 429, a
 	// 5xx, a transport error or an attempt timeout. Nil otherwise.
@@ -57,6 +61,8 @@ func (e *TimeoutError) Error() string {
 			waitedFor = "rate-limit room after a 429 answer" + e.retryDue(" until ")
 		case e.LastErr != nil:
 			waitedFor = fmt.Sprintf("a retry after %s failed (%s)%s", plural(e.Failures, "attempt"), e.lastFailure(), e.retryDue(", due at "))
+		case e.Unanswered:
+			waitedFor = "the API's answer to a request that had none yet (its outcome is unknown)"
 		case e.Sent:
 			waitedFor = "the API's answer"
 		}

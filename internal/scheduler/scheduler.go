@@ -42,6 +42,12 @@ type Options struct {
 	SkewMargin time.Duration
 	// AttemptTimeout bounds each API call: default 30s.
 	AttemptTimeout time.Duration
+	// CancelGrace bounds how long a job whose context was cancelled (not
+	// past its deadline: a user's Ctrl-C) waits for the answer to an attempt
+	// carrying its items: default 3s. An answer normally comes within a
+	// second; a user who interrupts does not wait for a hanging one, whose
+	// outcome is then unknown.
+	CancelGrace time.Duration
 	// Retry paces the retries after transient failures.
 	Retry retry.Policy
 	// FindLost, when set, looks up in the purge history a purge whose
@@ -56,6 +62,7 @@ const (
 	defaultGatherWindow   = 200 * time.Millisecond
 	maxGatherWindow       = 250 * time.Millisecond
 	defaultAttemptTimeout = 30 * time.Second
+	defaultCancelGrace    = 3 * time.Second
 )
 
 func (o Options) withDefaults() Options {
@@ -71,6 +78,9 @@ func (o Options) withDefaults() Options {
 	o.GatherWindow = min(o.GatherWindow, maxGatherWindow)
 	if o.AttemptTimeout <= 0 {
 		o.AttemptTimeout = defaultAttemptTimeout
+	}
+	if o.CancelGrace <= 0 {
+		o.CancelGrace = defaultCancelGrace
 	}
 	o.Retry = o.Retry.WithDefaults()
 	return o
@@ -236,7 +246,10 @@ func (s *Scheduler) passNotes(j *job) {
 // asked for will not be sent. Requests already carrying its items go on for
 // the other jobs they carry, unless none is left to wait for a retry. An
 // attempt carrying its items that awaits its answer is waited for, so that
-// its acceptance counts. A job that finished meanwhile keeps its outcome.
+// its acceptance counts: up to the attempt timeout past a deadline, up to
+// CancelGrace after a cancellation, then its outcome is unknown and its
+// items count as not accepted. A job that finished meanwhile keeps its
+// outcome.
 func (s *Scheduler) leave(j *job) (Result, error) {
 	attempting := false
 	s.withLock(func() {
@@ -247,16 +260,29 @@ func (s *Scheduler) leave(j *job) (Result, error) {
 		s.queues[j.key].poke() // a retry it alone waited for is dropped at once
 		attempting = j.attempting > 0
 	})
-	for attempting {
-		<-j.answered
-		s.withLock(func() { attempting = j.attempting > 0 && j.state != finished })
+	var graceOver <-chan time.Time
+	if errors.Is(j.ctx.Err(), context.Canceled) {
+		grace := time.NewTimer(s.opts.CancelGrace)
+		defer grace.Stop()
+		graceOver = grace.C
+	}
+	unanswered := false
+	for attempting && !unanswered {
+		select {
+		case <-j.answered:
+			s.withLock(func() { attempting = j.attempting > 0 && j.state != finished })
+		case <-graceOver:
+			unanswered = true
+		}
 	}
 	var res Result
 	var err error
 	s.withLock(func() {
 		res, err = j.outcome()
 		if j.state != finished {
-			err = s.jobTimeout(j)
+			e := s.jobTimeout(j)
+			e.Unanswered = unanswered
+			err = e
 		}
 	})
 	s.passNotes(j)

@@ -1163,3 +1163,42 @@ func TestJobEndingDuringRetriesSaysWhy(t *testing.T) {
 		})
 	}
 }
+
+// TestCancelWhileAnAttemptHangsEndsWithinTheGrace: a user's Ctrl-C while a
+// request hangs ends the job within CancelGrace, its items not accepted and
+// the request's outcome said to be unknown; past a deadline the job waits
+// for the answer as before.
+func TestCancelWhileAnAttemptHangsEndsWithinTheGrace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, documentedAccount, Options{})
+		release := h.gate()
+		h.api.answer = func(ctx context.Context, _ call) error {
+			select {
+			case <-release:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		a := h.enqueueCtx(ctx, "a", Job{ResourceID: 1, Kind: byURL, Items: []string{"/a"}})
+		sleepUntil(t, gather+time.Second)
+		cancel()
+		time.Sleep(defaultCancelGrace - time.Nanosecond)
+		synctest.Wait()
+		if a.finished() {
+			t.Fatalf("a returned before %s: it waits that long for the answer", defaultCancelGrace)
+		}
+		time.Sleep(time.Nanosecond)
+		synctest.Wait()
+		res, err := a.wait(t)
+		var timeout *TimeoutError
+		if !errors.As(err, &timeout) || !timeout.Cancelled || !timeout.Unanswered || len(res.Accepted) != 0 {
+			t.Fatalf("a = %+v, %v; want a cancellation with its request unanswered and nothing accepted", res, err)
+		}
+		if !strings.Contains(err.Error(), "its outcome is unknown") {
+			t.Fatalf("err = %v, want it to say the request's outcome is unknown", err)
+		}
+		close(release) // the worker ends with the request's own answer
+	})
+}
