@@ -41,7 +41,7 @@ func TestWaitsForPurgesOfTheSimulator(t *testing.T) {
 		return scheduler.SentRequest{Number: number, ResourceID: 5, Type: byURL, Items: p.Items, AcceptedAt: at}
 	}
 	first := accept(1)
-	if err := sim.SetPurgeOutcome(gcoreapi.StatusFailed, 5*time.Second); err != nil {
+	if err := sim.SetPurgeOutcome(simulator.StatusFailed, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(time.Second)

@@ -230,7 +230,7 @@ func startSimulatorAt(t *testing.T, cfg simulator.Config) (*simulator.Server, *g
 // its status follows the simulator's outcome.
 func TestPurgeFoundInTheSimulatorsHistory(t *testing.T) {
 	for _, spaced := range []bool{false, true} {
-		_, client, clock := startSimulatorAt(t, simulator.Config{PurgeCompletion: 5 * time.Second, PurgeOutcome: gcoreapi.StatusFailed, SpacedCreated: spaced})
+		_, client, clock := startSimulatorAt(t, simulator.Config{PurgeCompletion: 5 * time.Second, PurgeOutcome: simulator.StatusFailed, SpacedCreated: spaced})
 		ctx := context.Background()
 		accepted, err := client.PurgeAt(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a.js", "/b.css"}})
 		if err != nil {
@@ -263,7 +263,7 @@ func TestPurgeFoundInTheSimulatorsHistory(t *testing.T) {
 
 // 250 purges are read in 3 pages of at most 100, each purge once.
 func TestPurgeStatusesPagesThroughTheSimulator(t *testing.T) {
-	sim, client, _ := startSimulatorAt(t, simulator.Config{Limits: gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "1000/s"}})
+	sim, client, _ := startSimulatorAt(t, simulator.Config{Limits: simulator.Limits{PurgeByURLsRequestLimit: "1000/s"}})
 	ctx := context.Background()
 	for i := range 250 {
 		if err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/" + strconv.Itoa(i)}}); err != nil {
