@@ -54,8 +54,9 @@
 // "urls" list, and an empty prefetch "paths", are refused ("This list may
 // not be empty."): such a request would do nothing. Items must be strings
 // and not blank. A purge item must start with "/"; one that starts with "//"
-// names a host, not a path, and is refused the same way, as is one with a
-// scheme. "*" is allowed only at the end of a pattern; in a URL it is an
+// and a host ("//cdn.example.com/a") names a host, not a path, and is
+// refused the same way, as is one with a scheme ("///a" is a path). "*" is
+// allowed only at the end of a pattern; in a URL it is an
 // ordinary character. Prefetch paths need no leading "/" (the reference's
 // own example prefetches "test1.jpg"), but must not name a domain (a scheme,
 // or "//"). The wording of an error the reference does not show is the

@@ -32,8 +32,8 @@ func TestPrefetchBadRequestBodies(t *testing.T) {
 		{name: "empty paths", body: `{"paths": []}`, want: `{"errors":{"paths":["This list may not be empty."]}}`},
 		{name: "bad items", body: `{"paths": ["/a", "", null, 5]}`,
 			want: `{"errors":{"paths":{"1":["This field may not be blank."],"2":["This field may not be null."],"3":["Not a valid string."]}}}`},
-		{name: "domain", body: `{"paths": ["/a", "https://cdn.example.com/a", "//cdn.example.com/b"]}`,
-			want: `{"errors":{"paths":{"1":["A path should be specified without a domain name."],"2":["A path should be specified without a domain name."]}}}`},
+		{name: "domain", body: `{"paths": ["/a", "https://cdn.example.com/a", "//cdn.example.com/b", "HTTP://c"]}`,
+			want: `{"errors":{"paths":{"1":["A path should be specified without a domain name."],"2":["A path should be specified without a domain name."],"3":["A path should be specified without a domain name."]}}}`},
 		{name: "101 paths", body: `{"paths": [` + quotedItems(101) + `]}`, want: `{"errors":{"paths":["Ensure this field has no more than 100 elements."]}}`},
 		{name: "101 paths, the limits saying 1000", body: `{"paths": [` + quotedItems(101) + `]}`,
 			want: `{"errors":{"paths":["Ensure this field has no more than 100 elements."]}}`, limits: Limits{PrefetchPatternLimit: 1000}},
@@ -59,11 +59,11 @@ func TestPrefetchesAreRecorded(t *testing.T) {
 		time.Sleep(time.Second)
 		// The reference's own example prefetches a path without a leading
 		// slash.
-		expect(t, prefetch(s, 8, `{"paths": ["/test.jpg", "test1.jpg", "/b.js?v=2"]}`), http.StatusCreated, "")
+		expect(t, prefetch(s, 8, `{"paths": ["/test.jpg", "test1.jpg", "/b.js?v=2", "///c", "/d?next=https://e"]}`), http.StatusCreated, "")
 		hundred := strings.Split(strings.NewReplacer(`"`, "").Replace(quotedItems(100)), ",")
 		want := []Prefetch{
 			{ResourceID: 7, Paths: hundred, At: t0},
-			{ResourceID: 8, Paths: []string{"/test.jpg", "test1.jpg", "/b.js?v=2"}, At: t0.Add(time.Second)},
+			{ResourceID: 8, Paths: []string{"/test.jpg", "test1.jpg", "/b.js?v=2", "///c", "/d?next=https://e"}, At: t0.Add(time.Second)},
 		}
 		got := s.Prefetches()
 		if !reflect.DeepEqual(got, want) {

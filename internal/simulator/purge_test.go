@@ -82,6 +82,7 @@ func TestPurgeBadRequestBodies(t *testing.T) {
 		{"URL without slash", `{"urls": ["/a", "a.jpg"]}`, `{"errors":{"urls":["A path should start with /."]}}`},
 		{"absolute URL", `{"urls": ["https://cdn.example.com/a"]}`, `{"errors":{"urls":["A path should start with /."]}}`},
 		{"scheme-relative URL", `{"urls": ["/ok", "//cdn.example.com/a?x=1&y=2"]}`, `{"errors":{"urls":["A path should start with /."]}}`},
+		{"scheme-relative URL, no path", `{"urls": ["//cdn.example.com"]}`, `{"errors":{"urls":["A path should start with /."]}}`},
 		{"absolute pattern", `{"paths": ["http://cdn.example.com/img/*"]}`, pathsFormat},
 	}
 	for _, tt := range tests {
@@ -105,6 +106,7 @@ func TestPurgeBadRequestBodies(t *testing.T) {
 func TestPurgeAcceptsWhatTheReferenceAllows(t *testing.T) {
 	for _, body := range []string{
 		`{"urls": ["/a b", "/tab\there", "/../etc/passwd", "/a/./b", "/%zz", "/%2F", "/ünïcödé", "/a*b", "/a?x=1&y=2"]}`,
+		`{"urls": ["///a", "//", "//#x", "//?y", "/a?next=https://b.example.com/c", "/https://b"]}`,
 		`{"paths": ["/img", "/img/*", "/*", "/", "/a b/*", "/../*", "/a?ignored=1"]}`,
 		`{"paths": []}`,
 		`{"paths": [], "comment": "unknown keys are ignored"}`,

@@ -100,9 +100,9 @@ func checkItem(elem json.RawMessage, problem func(string) string) (string, strin
 }
 
 // notAPath is the reference's rule for purge items: "should start with /
-// without a domain name". "//host/a" starts with a host, not a path.
+// without a domain name".
 func notAPath(item string) string {
-	if !strings.HasPrefix(item, "/") || strings.HasPrefix(item, "//") {
+	if !strings.HasPrefix(item, "/") || namesHost(item) {
 		return msgNoSlash
 	}
 	return ""
@@ -120,10 +120,24 @@ func innerWildcard(item string) string {
 // a domain name". A path without a leading "/" is allowed: the reference's
 // own example prefetches "test1.jpg".
 func namesDomain(item string) string {
-	if strings.Contains(item, "://") || strings.HasPrefix(item, "//") {
+	if namesHost(item) {
 		return "A path should be specified without a domain name."
 	}
 	return ""
+}
+
+// namesHost reports whether item names a host rather than being a path: it
+// has a scheme ("https://cdn.example.com/a") or starts with "//" and a host
+// ("//cdn.example.com/a"), which runs to the first "/", "?" or "#". "///a"
+// and "//#" are paths, their host empty, and so is "/a?next=https://b": its
+// scheme would be in its path.
+func namesHost(item string) bool {
+	if rest, ok := strings.CutPrefix(item, "//"); ok {
+		end := strings.IndexAny(rest, "/?#")
+		return end != 0 && rest != ""
+	}
+	scheme, _, ok := strings.Cut(item, "://")
+	return ok && scheme != "" && !strings.ContainsAny(scheme, "/?#")
 }
 
 // decodeObject parses the body as a JSON object, or returns the 400 body to
