@@ -59,7 +59,7 @@
 // allowed only at the end of a pattern; in a URL it is an
 // ordinary character. Prefetch paths need no leading "/" (the reference's
 // own example prefetches "test1.jpg"), but must not name a domain (a scheme,
-// or "//"). The wording of an error the reference does not show is the
+// or "//" and a host). The wording of an error the reference does not show is the
 // simulator's own, in the documented forms. A JSON parse error gives Python's
 // wording and position where they are known.
 //
@@ -70,8 +70,14 @@
 // suspended, processed or inactive resource accepts purges: nothing in the
 // reference refuses them. A resource whose can_purge_by_urls is false
 // refuses purges by URL with a 400 in the form of the field errors; the real
-// answer is undocumented. Fields the configuration does not set take the
-// values of the reference's example (null, false, [], {}). Without
+// answer is undocumented. Fields the configuration does not set have plain
+// values: null where the reference allows it, else false, "", [] or {}
+// (nothing shielded, secured or suspended), the documented default
+// originProtocol "HTTP", and an origin group numbered as the resource;
+// "enabled" (whether a user may change it) is true but for a deleted one,
+// and "client" is the account's ID of the limits answer. The list applies
+// the cname (exact), secondaryHostnames, deleted, status and enabled
+// filters, in ID order; the reference's other filters are ignored. Without
 // configured resources (Config.Resources nil) every positive ID exists as
 // cdn<ID>.example.com; such an account lists only the resource a cname
 // filter names.

@@ -72,7 +72,7 @@ func (f *Fault) matches(r *http.Request) bool {
 
 // takeFault uses up one application of the first fault matching r; the zero
 // Fault, which changes nothing, when none applies.
-func (s *Simulator) takeFault(r *http.Request) (Fault, bool) {
+func (s *Simulator) takeFault(r *http.Request) Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, q := range s.faults {
@@ -81,20 +81,20 @@ func (s *Simulator) takeFault(r *http.Request) (Fault, bool) {
 		}
 		if q.skipped < q.After {
 			q.skipped++
-			return Fault{}, false
+			return Fault{}
 		}
 		if q.left--; q.left == 0 {
 			s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
 		}
-		return q.Fault, true
+		return q.Fault
 	}
-	return Fault{}, false
+	return Fault{}
 }
 
-// settlesBefore plays the steps of f that come before the API handles the
+// settledBefore plays the steps of f that come before the API handles the
 // request, and reports whether they settled it (answered, dropped or
 // abandoned).
-func (f Fault) settlesBefore(s *Simulator, w http.ResponseWriter, r *http.Request, rec *Request) bool {
+func (s *Simulator) settledBefore(f Fault, w http.ResponseWriter, r *http.Request, rec *Request) bool {
 	switch {
 	case !wait(r.Context(), f.Delay):
 		s.finish(rec, 0, false) // the client is gone: there is no one to answer
@@ -109,9 +109,9 @@ func (f Fault) settlesBefore(s *Simulator, w http.ResponseWriter, r *http.Reques
 	return false
 }
 
-// settlesAfter plays the steps of f that come once the API has handled the
+// settledAfter plays the steps of f that come once the API has handled the
 // request, and reports whether they settled it.
-func (f Fault) settlesAfter(s *Simulator, w http.ResponseWriter, r *http.Request, rec *Request) bool {
+func (s *Simulator) settledAfter(f Fault, w http.ResponseWriter, r *http.Request, rec *Request) bool {
 	switch {
 	case !wait(r.Context(), f.DelayAnswer):
 		s.finish(rec, 0, false)

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -138,26 +139,24 @@ func (a clientsMeLimitsResponse) enforced() (limits, error) {
 		maxPatterns:      capped(a.PurgePatternLimit, maxPatternsPerPurge),
 		maxPrefetchPaths: capped(a.PrefetchPatternLimit, maxPathsPerPrefetch),
 	}
-	var err error
-	for _, r := range []struct {
-		field  string
-		raw    *string
-		into   *rate
-		absent rate
-	}{
-		{"purge_by_urls_request_limit", a.PurgeByURLsRequestLimit, &lim.byURL, documentedURLRate},
-		{"purge_request_limit", a.PurgeRequestLimit, &lim.byPattern, documentedPatternRate},
-		{"prefetch_request_limit", a.PrefetchRequestLimit, &lim.prefetch, documentedPrefetchRate},
-	} {
-		*r.into = r.absent
-		if r.raw == nil {
-			continue
-		}
-		if *r.into, err = parseRate(*r.raw); err != nil {
-			return limits{}, fmt.Errorf("simulator: %s: %w", r.field, err)
-		}
+	var errs [3]error
+	lim.byURL, errs[0] = answeredRate("purge_by_urls_request_limit", a.PurgeByURLsRequestLimit, documentedURLRate)
+	lim.byPattern, errs[1] = answeredRate("purge_request_limit", a.PurgeRequestLimit, documentedPatternRate)
+	lim.prefetch, errs[2] = answeredRate("prefetch_request_limit", a.PrefetchRequestLimit, documentedPrefetchRate)
+	return lim, errors.Join(errs[:]...)
+}
+
+// answeredRate is the rate the answer's field gives, or the operation's
+// documented one when the answer leaves the field out.
+func answeredRate(field string, raw *string, documented rate) (rate, error) {
+	if raw == nil {
+		return documented, nil
 	}
-	return lim, nil
+	r, err := parseRate(*raw)
+	if err != nil {
+		return rate{}, fmt.Errorf("simulator: %s: %w", field, err)
+	}
+	return r, nil
 }
 
 // capped is the account's item cap when it gives one below the documented

@@ -44,6 +44,20 @@ func checkResources(resources map[int64]Resource) error {
 	return nil
 }
 
+// cloneResources copies m deeply: the caller may change its configuration
+// once the simulator runs.
+func cloneResources(m map[int64]Resource) map[int64]Resource {
+	if m == nil {
+		return nil
+	}
+	out := make(map[int64]Resource, len(m))
+	for id, res := range m {
+		res.SecondaryHostnames = slices.Clone(res.SecondaryHostnames)
+		out[id] = res
+	}
+	return out
+}
+
 // resource returns the CDN resource id, if the account has it.
 func (s *Simulator) resource(id int64) (Resource, bool) {
 	if s.resources == nil {
@@ -127,9 +141,9 @@ type deletedResourceResponse struct {
 }
 
 // resourceAnswer is CDN resource id as GET /cdn/resources/{id} and the list
-// write it. What the configuration does not set has the values of the
-// reference's example: each resource has an origin group of its own,
-// numbered as it is, and nothing is shielded, secured or suspended.
+// write it. What the configuration does not set has plain values: null
+// where the reference allows it, false, "", [] or {}; each resource has an
+// origin group of its own, numbered as it is.
 func (s *Simulator) resourceAnswer(id int64, res Resource) any {
 	created := formatTime(s.created, false)
 	if res.deleted() {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -121,7 +120,7 @@ func New(cfg Config) (*Simulator, error) {
 		now:         cfg.Now,
 		keys:        set(cfg.APIKeys),
 		forbidden:   set(cfg.ForbiddenKeys),
-		resources:   maps.Clone(cfg.Resources),
+		resources:   cloneResources(cfg.Resources),
 		waitHint:    cfg.WaitHint,
 		listPurged:  cfg.ListPurgedItems,
 		payloadURLs: cfg.PayloadURLs,
@@ -191,8 +190,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, tooLarge := readBody(w, r)
 	rec := s.record(r, body)
-	fault, _ := s.takeFault(r)
-	if fault.settlesBefore(s, w, r, rec) {
+	fault := s.takeFault(r)
+	if s.settledBefore(fault, w, r, rec) {
 		return
 	}
 	a := message(http.StatusRequestEntityTooLarge, "Request body is too large.")
@@ -200,7 +199,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a = s.handle(r, body)
 	}
 	a.header = mergeHeaders(fault.Header, a.header)
-	if fault.settlesAfter(s, w, r, rec) {
+	if s.settledAfter(fault, w, r, rec) {
 		return
 	}
 	s.reply(w, rec, a)
