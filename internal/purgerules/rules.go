@@ -1,6 +1,7 @@
-// Package purgerules holds the rules a purge item must follow, shared by the
-// provider's plan-time validators and the API simulator so that the two can
-// never disagree on what the Gcore API accepts. It knows nothing of Terraform.
+// Package purgerules holds the rules a purge item must follow, as the
+// provider's plan-time validators check them: stricter than the Gcore API on
+// purpose (the API simulator, which follows only Gcore's API reference,
+// accepts everything these rules accept). It knows nothing of Terraform.
 package purgerules
 
 import (
