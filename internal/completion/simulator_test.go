@@ -21,6 +21,9 @@ func TestWaitsForPurgesOfTheSimulator(t *testing.T) {
 	clk := clocktest.NewFake(t0.Add(350 * time.Millisecond))
 	sim, err := simulator.New(simulator.Config{
 		Now: clk.Now, PurgeCompletion: 20 * time.Second, Resources: map[int64]simulator.Resource{5: {Cname: cname}},
+		// The wait does not yet read the full URLs of Gcore's API reference
+		// in payload.urls.
+		PayloadURLs: simulator.PathsAsSent,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +44,7 @@ func TestWaitsForPurgesOfTheSimulator(t *testing.T) {
 		return scheduler.SentRequest{Number: number, ResourceID: 5, Type: byURL, Items: p.Items, AcceptedAt: at}
 	}
 	first := accept(1)
-	if err := sim.SetPurgeOutcome(gcoreapi.StatusFailed, 5*time.Second); err != nil {
+	if err := sim.SetPurgeOutcome(simulator.StatusFailed, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(time.Second)

@@ -330,7 +330,7 @@ func TestDocumentedRate(t *testing.T) {
 // The simulator is the fake the provider's tests run against; the client
 // must work with it as with the real API.
 func TestClientAgainstSimulator(t *testing.T) {
-	sim, client := startSimulator(t, simulator.Config{Limits: gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "5/m"}})
+	sim, client := startSimulator(t, simulator.Config{Limits: simulator.Limits{PurgeByURLsRequestLimit: "5/m"}})
 	ctx := context.Background()
 
 	limits, err := client.AccountLimits(ctx)
@@ -340,7 +340,7 @@ func TestClientAgainstSimulator(t *testing.T) {
 	if err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a.js"}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := sim.Purges(); len(got) != 1 || got[0].ResourceID != 7 || got[0].Type != gcoreapi.PurgeByURL || got[0].Items[0] != "/a.js" {
+	if got := sim.Purges(); len(got) != 1 || got[0].ResourceID != 7 || got[0].Type != simulator.PurgeByURL || got[0].Items[0] != "/a.js" {
 		t.Errorf("simulator recorded %+v", got)
 	}
 	if err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); err != nil {

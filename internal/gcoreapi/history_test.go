@@ -230,7 +230,10 @@ func startSimulatorAt(t *testing.T, cfg simulator.Config) (*simulator.Server, *g
 // its status follows the simulator's outcome.
 func TestPurgeFoundInTheSimulatorsHistory(t *testing.T) {
 	for _, spaced := range []bool{false, true} {
-		_, client, clock := startSimulatorAt(t, simulator.Config{PurgeCompletion: 5 * time.Second, PurgeOutcome: gcoreapi.StatusFailed, SpacedCreated: spaced})
+		// PathsAsSent: the client does not yet read the full URLs of
+		// Gcore's API reference in payload.urls.
+		_, client, clock := startSimulatorAt(t, simulator.Config{PurgeCompletion: 5 * time.Second, PurgeOutcome: simulator.StatusFailed, SpacedCreated: spaced,
+			PayloadURLs: simulator.PathsAsSent})
 		ctx := context.Background()
 		accepted, err := client.PurgeAt(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a.js", "/b.css"}})
 		if err != nil {
@@ -263,7 +266,9 @@ func TestPurgeFoundInTheSimulatorsHistory(t *testing.T) {
 
 // 250 purges are read in 3 pages of at most 100, each purge once.
 func TestPurgeStatusesPagesThroughTheSimulator(t *testing.T) {
-	sim, client, _ := startSimulatorAt(t, simulator.Config{Limits: gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "1000/s"}})
+	// PathsAsSent: the client does not yet read the full URLs of Gcore's API
+	// reference in payload.urls.
+	sim, client, _ := startSimulatorAt(t, simulator.Config{Limits: simulator.Limits{PurgeByURLsRequestLimit: "1000/s"}, PayloadURLs: simulator.PathsAsSent})
 	ctx := context.Background()
 	for i := range 250 {
 		if err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/" + strconv.Itoa(i)}}); err != nil {
@@ -291,7 +296,9 @@ func TestPurgeStatusesPagesThroughTheSimulator(t *testing.T) {
 }
 
 func TestPrefetchAgainstTheSimulator(t *testing.T) {
-	sim, client, clock := startSimulatorAt(t, simulator.Config{WaitHint: simulator.RetryAfterSeconds})
+	// The prefetch operation's one a minute; the simulator's default limits
+	// answer, Gcore's example, says 2/m.
+	sim, client, clock := startSimulatorAt(t, simulator.Config{WaitHint: simulator.RetryAfterSeconds, Limits: simulator.Limits{PrefetchRequestLimit: "1/m"}})
 	ctx := context.Background()
 	if err := client.Prefetch(ctx, 7, []string{"/video.mp4"}); err != nil {
 		t.Fatal(err)

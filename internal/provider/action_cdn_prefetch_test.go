@@ -7,7 +7,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
-	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
 )
 
@@ -142,7 +141,7 @@ func TestPrefetchAction_errors(t *testing.T) {
 // TestPrefetchAction_timeout: a prefetch that cannot get a slot within the
 // action's timeout fails with the limit in force, and what to do.
 func TestPrefetchAction_timeout(t *testing.T) {
-	h := newHarness(t, liveSimulator(simulator.Config{Limits: gcoreapi.AccountLimits{PrefetchRequestLimit: "1/h"}}))
+	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.Limits{PrefetchRequestLimit: "1/h"}}))
 	c := h.prefetchClient()
 	first := c.invoke(c.actionConfig(map[string]tftypes.Value{"resource_id": number(h.resourceID), "urls": stringSet("/a.iso")}))
 	expectNoDiagnostics(t, "first InvokeAction", first.diagnostics)

@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
-	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
 )
 
@@ -233,7 +232,7 @@ func TestAction_invokePurgesAndReportsProgress(t *testing.T) {
 // TestAction_waitsForRoomAndSaysUntilWhen: a second pattern purge within the
 // window waits, and the person watching is told until when.
 func TestAction_waitsForRoomAndSaysUntilWhen(t *testing.T) {
-	h := newHarness(t, liveSimulator(simulator.Config{Limits: gcoreapi.AccountLimits{PurgeRequestLimit: "1/s"}}))
+	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.Limits{PurgeRequestLimit: "1/s"}}))
 	c := h.protocolClient()
 	first := c.invoke(c.actionConfig(map[string]tftypes.Value{"resource_id": number(h.resourceID), "paths": stringSet("/img/*")}))
 	expectNoDiagnostics(t, "first InvokeAction", first.diagnostics)

@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
 )
 
@@ -35,18 +34,20 @@ func (h *harness) historyReads() int {
 }
 
 // historySimulator's purges end in outcome after completion; its prefetch
-// window is as roomy as its purge windows, so that the tests never wait.
-func historySimulator(outcome gcoreapi.PurgeStatus, completion time.Duration) simulator.Config {
+// window is as roomy as its purge windows, so that the tests never wait. Its
+// history lists the paths as sent (PathsAsSent): the wait does not yet read
+// the full URLs of Gcore's API reference in payload.urls.
+func historySimulator(outcome simulator.PurgeStatus, completion time.Duration) simulator.Config {
 	limits := roomyLimits
 	limits.PrefetchRequestLimit = "100/s"
-	return simulator.Config{Limits: limits, PurgeOutcome: outcome, PurgeCompletion: completion}
+	return simulator.Config{Limits: limits, PurgeOutcome: outcome, PurgeCompletion: completion, PayloadURLs: simulator.PathsAsSent}
 }
 
 // TestAccCDNPurge_waitsForCompletion: the apply returns once the history
 // says the purge is done; a history that says it failed is an error and
 // nothing lands in state; changing wait_for_completion alone sends nothing.
 func TestAccCDNPurge_waitsForCompletion(t *testing.T) {
-	h := newHarness(t, liveSimulator(historySimulator(gcoreapi.StatusSuccessful, 1500*time.Millisecond)))
+	h := newHarness(t, liveSimulator(historySimulator(simulator.StatusSuccessful, 1500*time.Millisecond)))
 	var took time.Duration
 	var start time.Time
 	h.test(resource.TestCase{
@@ -73,7 +74,7 @@ func TestAccCDNPurge_waitsForCompletion(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if err := h.sim.SetPurgeOutcome(gcoreapi.StatusFailed, 0); err != nil {
+					if err := h.sim.SetPurgeOutcome(simulator.StatusFailed, 0); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -99,7 +100,7 @@ func TestAccCDNPurge_waitsForCompletion(t *testing.T) {
 // status reports, or a purge the history never shows, warns; the apply
 // succeeds and the purge is in state.
 func TestAccCDNPurge_completionNotConfirmedIsAWarning(t *testing.T) {
-	h := newHarness(t, liveSimulator(historySimulator(gcoreapi.StatusReportDisabled, 0)))
+	h := newHarness(t, liveSimulator(historySimulator(simulator.StatusReportDisabled, 0)))
 	cli := h.planCLI(h.purgeConfig("urls = [\"/a.js\"]\n  wait_for_completion = true"))
 	out := cli.mustRun("apply", "-auto-approve")
 	if !diagnostic("Warning: Purge completion not confirmed", "its completion could not be confirmed",
@@ -111,7 +112,7 @@ func TestAccCDNPurge_completionNotConfirmedIsAWarning(t *testing.T) {
 // TestAccCDNPurge_mergedPurgesWaitForTheirOneRequest: purges merged into one
 // request both find it in the history.
 func TestAccCDNPurge_mergedPurgesWaitForTheirOneRequest(t *testing.T) {
-	h := newHarness(t, liveSimulator(historySimulator(gcoreapi.StatusSuccessful, time.Second)))
+	h := newHarness(t, liveSimulator(historySimulator(simulator.StatusSuccessful, time.Second)))
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf("resource \"gcore_cdn_purge\" \"files\" {\n  count = 3\n  resource_id = %d\n"+
@@ -136,7 +137,7 @@ func TestAccCDNPurge_mergedPurgesWaitForTheirOneRequest(t *testing.T) {
 // request of the history keeps its files at their old version; a failed
 // prefetch is a warning and the purge is recorded.
 func TestAccCDNPurgeChangedFiles_waitAndPrefetch(t *testing.T) {
-	h := newHarness(t, liveSimulator(historySimulator(gcoreapi.StatusSuccessful, 500*time.Millisecond)))
+	h := newHarness(t, liveSimulator(historySimulator(simulator.StatusSuccessful, 500*time.Millisecond)))
 	options := "wait_for_completion = true\n  prefetch = true\n  purge_added = true"
 	first := `{ "/a.js" = "1", "/b.js" = "1", "/gone.js" = "1" }`
 	second := `{ "/a.js" = "2", "/b.js" = "1", "/new.js" = "1" }`
@@ -157,7 +158,7 @@ func TestAccCDNPurgeChangedFiles_waitAndPrefetch(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if err := h.sim.SetPurgeOutcome(gcoreapi.StatusFailed, 0); err != nil {
+					if err := h.sim.SetPurgeOutcome(simulator.StatusFailed, 0); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -168,7 +169,7 @@ func TestAccCDNPurgeChangedFiles_waitAndPrefetch(t *testing.T) {
 			{
 				// The failed file kept its old version: the next plan purges it again.
 				PreConfig: func() {
-					if err := h.sim.SetPurgeOutcome(gcoreapi.StatusSuccessful, 0); err != nil {
+					if err := h.sim.SetPurgeOutcome(simulator.StatusSuccessful, 0); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -185,7 +186,7 @@ func TestAccCDNPurgeChangedFiles_waitAndPrefetch(t *testing.T) {
 // TestAccCDNPurgeChangedFiles_failedPrefetchIsAWarning: the purge is what
 // correctness needs; a prefetch the API refuses only warns.
 func TestAccCDNPurgeChangedFiles_failedPrefetchIsAWarning(t *testing.T) {
-	h := newHarness(t, liveSimulator(historySimulator(gcoreapi.StatusSuccessful, 0)))
+	h := newHarness(t, liveSimulator(historySimulator(simulator.StatusSuccessful, 0)))
 	h.injectFault(simulator.Fault{Path: fmt.Sprintf("/cdn/resources/%d/prefetch", h.resourceID), Status: 400,
 		Body: `{"errors":{"paths":{"0":["This path cannot be prefetched."]}}}`})
 	cli := h.planCLI(h.siteConfig(`{ "/a.js" = "1" }`, "prefetch = true"))
@@ -214,7 +215,7 @@ func expectPrefetches(h *harness, want ...[]string) error {
 // of its requests the purge history says are done, and fails on a purge the
 // history reports failed.
 func TestAction_waitsForCompletionAndSaysHowFar(t *testing.T) {
-	h := newHarness(t, liveSimulator(historySimulator(gcoreapi.StatusSuccessful, time.Second)))
+	h := newHarness(t, liveSimulator(historySimulator(simulator.StatusSuccessful, time.Second)))
 	c := h.protocolClient()
 	config := c.actionConfig(map[string]tftypes.Value{
 		"resource_id":         number(h.resourceID),
@@ -228,7 +229,7 @@ func TestAction_waitsForCompletionAndSaysHowFar(t *testing.T) {
 		fmt.Sprintf(`^CDN resource %d: purge history: 0 of 1 requests done$`, h.resourceID),
 		fmt.Sprintf(`^CDN resource %d: purge history: 1 of 1 requests done$`, h.resourceID))
 
-	if err := h.sim.SetPurgeOutcome(gcoreapi.StatusFailed, 0); err != nil {
+	if err := h.sim.SetPurgeOutcome(simulator.StatusFailed, 0); err != nil {
 		t.Fatal(err)
 	}
 	inv = c.invoke(config)

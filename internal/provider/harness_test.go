@@ -192,7 +192,7 @@ func (h *harness) test(tc resource.TestCase) {
 // roomyLimits are the account limits of the simulator that cassettes are
 // recorded against: the cassettes replay them, so that a replay never waits
 // for rate-limit room. Tests of waiting run live, with limits of their own.
-var roomyLimits = gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "100/s", PurgeRequestLimit: "100/s", PrefetchRequestLimit: "100/s"}
+var roomyLimits = simulator.Limits{PurgeByURLsRequestLimit: "100/s", PurgeRequestLimit: "100/s", PrefetchRequestLimit: "100/s"}
 
 func (h *harness) startSimulator(cfg simulator.Config) {
 	cfg.APIKeys = append(cfg.APIKeys, simulatorKey)

@@ -62,12 +62,12 @@ resource "gcore_cdn_purge" "other_site" {
 	var urlRequests, patternRequests int
 	for _, p := range h.sim.Purges() {
 		switch {
-		case p.ResourceID == h.resourceID && p.Type == gcoreapi.PurgeByURL:
+		case p.ResourceID == h.resourceID && p.Type == simulator.PurgeByURL:
 			urlRequests++
 			for _, u := range p.Items {
 				urls[u] = true
 			}
-		case p.ResourceID == h.resourceID && p.Type == gcoreapi.PurgeByPattern:
+		case p.ResourceID == h.resourceID && p.Type == simulator.PurgeByPattern:
 			patternRequests++
 			for _, u := range p.Items {
 				patterns[u] = true
@@ -123,7 +123,7 @@ func TestAccCDNPurge_waitsOutAnotherClientsPurge(t *testing.T) {
 // TestAccCDNPurge_noRoomWithinTimeout: a purge that cannot get a slot before
 // timeouts.create fails with what to do about it, and leaves no state.
 func TestAccCDNPurge_noRoomWithinTimeout(t *testing.T) {
-	h := newHarness(t, liveSimulator(simulator.Config{Limits: gcoreapi.AccountLimits{PurgeRequestLimit: "1/h"}}))
+	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.Limits{PurgeRequestLimit: "1/h"}}))
 	config := h.purgeConfig(`paths = ["/img/*"]
   timeouts { create = "2s" }`)
 	h.test(resource.TestCase{
@@ -136,7 +136,7 @@ func TestAccCDNPurge_noRoomWithinTimeout(t *testing.T) {
 			{
 				// Nothing landed in state: with room again, the next apply purges.
 				PreConfig: func() {
-					if err := h.sim.SetLimits(gcoreapi.AccountLimits{PurgeRequestLimit: "5/s"}); err != nil {
+					if err := h.sim.SetLimits(simulator.Limits{PurgeRequestLimit: "5/s"}); err != nil {
 						t.Fatal(err)
 					}
 				},

@@ -1,47 +1,14 @@
 package simulator
 
 import (
-	"encoding/json"
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 )
 
 // controlPrefix is where scripts and other processes inspect and reset the
 // simulator. It needs no key, so it answers loopback clients only.
 const controlPrefix = "/_simulator/"
-
-type purgeJSON struct {
-	ResourceID int64    `json:"resource_id"`
-	Type       string   `json:"type"`
-	Items      []string `json:"items"`
-	At         string   `json:"at"`
-}
-
-type requestJSON struct {
-	Method  string `json:"method"`
-	Path    string `json:"path"`
-	Body    string `json:"body"`
-	Status  int    `json:"status"`
-	At      string `json:"at"`
-	Dropped bool   `json:"dropped"`
-}
-
-// wireType names a purge type by the body that asks for it.
-func wireType(t gcoreapi.PurgeType) string {
-	switch t {
-	case gcoreapi.PurgeByURL:
-		return "urls"
-	case gcoreapi.PurgeByPattern:
-		return "paths"
-	case gcoreapi.PurgeAll:
-		return "all"
-	default:
-		return t.String()
-	}
-}
 
 func (s *Simulator) serveControl(w http.ResponseWriter, r *http.Request) {
 	if !fromLoopback(r) {
@@ -76,15 +43,22 @@ func fromLoopback(r *http.Request) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+type purgeJSON struct {
+	ResourceID int64    `json:"resource_id"`
+	Type       string   `json:"type"`
+	Items      []string `json:"items"`
+	At         string   `json:"at"`
+}
+
+// bodyKey names a purge type by the body that asks for it: "urls", "paths"
+// or "all".
+var bodyKey = map[PurgeType]string{PurgeByURL: "urls", PurgeByPattern: "paths", PurgeAll: "all"}
+
 func (s *Simulator) purgesAnswer() answer {
 	purges := s.Purges()
 	out := make([]purgeJSON, len(purges))
 	for i, p := range purges {
-		items := p.Items
-		if items == nil {
-			items = []string{}
-		}
-		out[i] = purgeJSON{p.ResourceID, wireType(p.Type), items, p.At.Format(time.RFC3339Nano)}
+		out[i] = purgeJSON{p.ResourceID, bodyKey[p.Type], append([]string{}, p.Items...), p.At.Format(time.RFC3339Nano)}
 	}
 	return jsonAnswer(out)
 }
@@ -104,19 +78,21 @@ func (s *Simulator) prefetchesAnswer() answer {
 	return jsonAnswer(out)
 }
 
+type requestJSON struct {
+	Method  string `json:"method"`
+	Path    string `json:"path"`
+	Query   string `json:"query"`
+	Body    string `json:"body"`
+	Status  int    `json:"status"`
+	At      string `json:"at"`
+	Dropped bool   `json:"dropped"`
+}
+
 func (s *Simulator) requestsAnswer() answer {
 	requests := s.Requests()
 	out := make([]requestJSON, len(requests))
 	for i, r := range requests {
-		out[i] = requestJSON{r.Method, r.Path, r.Body, r.Status, r.At.Format(time.RFC3339Nano), r.Dropped}
+		out[i] = requestJSON{r.Method, r.Path, r.Query, r.Body, r.Status, r.At.Format(time.RFC3339Nano), r.Dropped}
 	}
 	return jsonAnswer(out)
-}
-
-func jsonAnswer(v any) answer {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return message(http.StatusInternalServerError, err.Error())
-	}
-	return answer{status: http.StatusOK, body: body}
 }

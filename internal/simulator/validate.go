@@ -3,145 +3,203 @@ package simulator
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
-	"github.com/gcore-purge/terraform-provider-gcore/internal/purgerules"
+	"unicode/utf8"
 )
 
-// parsePurge reads a purge body the way the API does. It returns the purge,
-// or the exact 400 body to answer instead.
-func parsePurge(body []byte, maxURLs, maxPatterns int) (gcoreapi.Purge, []byte) {
-	doc, bad := decodeObject(body)
-	if bad != nil {
-		return gcoreapi.Purge{}, bad
-	}
-	urls, hasURLs := doc["urls"]
-	paths, hasPaths := doc["paths"]
-	switch {
-	case hasURLs && hasPaths:
-		return gcoreapi.Purge{}, fieldError("non_field_errors", "Specify either urls or paths, not both.")
-	case hasURLs:
-		items, bad := checkList("urls", urls, maxURLs, false, purgerules.CheckURL)
-		return gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: items}, bad
-	case hasPaths:
-		items, bad := checkList("paths", paths, maxPatterns, true, purgerules.CheckPattern)
-		switch {
-		case bad != nil:
-			return gcoreapi.Purge{}, bad
-		case len(items) == 0:
-			return gcoreapi.Purge{Type: gcoreapi.PurgeAll, Items: []string{}}, nil
-		}
-		return gcoreapi.Purge{Type: gcoreapi.PurgeByPattern, Items: items}, nil
-	default:
-		// The API reads a body without "urls" as a pattern purge, so it is
-		// "paths" that it reports missing.
-		return gcoreapi.Purge{}, fieldError("paths", "This field is required.")
-	}
+// The messages of the documented 400 bodies of POST
+// /cdn/resources/{resource_id}/purge (Gcore's API reference), and those of
+// Django REST Framework, which the API is built on, for the same checks.
+const (
+	msgRequired  = "This field is required."
+	msgBlank     = "This field may not be blank."
+	msgNoSlash   = "A path should start with /."
+	msgEmpty     = "This list may not be empty."
+	msgNull      = "This field may not be null."
+	msgNotString = "Not a valid string."
+)
+
+// listRule is what a "urls" or "paths" list of a body accepts.
+type listRule struct {
+	field      string
+	limit      int
+	mayBeEmpty bool
+	// itemProblem, when set, returns what is wrong with a non-blank item, to
+	// be reported for the item; "" when nothing is.
+	itemProblem func(string) string
+	// listProblem, when set, returns what is wrong with a non-blank item, to
+	// be reported for the whole field, as the reference's "A path should
+	// start with /." is; "" when nothing is.
+	listProblem func(string) string
 }
 
-// jsonParseError is the API's answer to a body that is not a JSON object, in
-// the form Gcore's API reference documents for POST
-// /cdn/resources/{resource_id}/purge. The real detail says where the API's
-// parser stopped; the provider never sends such a body, so one fixed text
-// serves.
-const jsonParseError = `{"message":"JSON parse error - Expecting value: line 1 column 1 (char 0)"}`
-
-// decodeObject parses the body as a JSON object. An empty body counts as {}:
-// the API's framework reads no data rather than failing to parse.
-func decodeObject(body []byte) (map[string]json.RawMessage, []byte) {
-	if len(body) == 0 {
-		return map[string]json.RawMessage{}, nil
-	}
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(body, &doc); err != nil || doc == nil { // nil: the body was null
-		return nil, []byte(jsonParseError)
-	}
-	return doc, nil
-}
-
-// parsePrefetch reads a prefetch body, {"paths": [...]} naming exact files,
-// the way the API does. It returns the paths, or the 400 body to answer
-// instead. Gcore's API reference documents the per-item 400 for prefetch
-// too; the other forms are the purge's.
-func parsePrefetch(body []byte, maxPaths int) ([]string, []byte) {
-	doc, bad := decodeObject(body)
-	if bad != nil {
-		return nil, bad
-	}
-	paths, ok := doc["paths"]
-	if !ok {
-		return nil, fieldError("paths", "This field is required.")
-	}
-	return checkList("paths", paths, maxPaths, false, purgerules.CheckURL)
-}
-
-// checkList validates "urls" or "paths" in the order the API's serializer
-// does: the type of the field, each item, the path rule, then the count.
-// Only a purge of everything may send an empty list.
-func checkList(field string, raw json.RawMessage, limit int, mayBeEmpty bool, rule func(string) error) ([]string, []byte) {
+// checkList validates a list in the order Django REST Framework's ListField
+// and its serializer do: the field's type, emptiness, each item, the count,
+// then the serializer's own rule on the whole field. It returns the items,
+// or the 400 body to answer instead.
+func checkList(raw json.RawMessage, rule listRule) ([]string, []byte) {
 	if t := pythonType(raw); t != "list" {
-		return nil, fieldError(field, fmt.Sprintf("Expected a list of items but got type %q.", t))
+		return nil, fieldError(rule.field, fmt.Sprintf("Expected a list of items but got type %q.", t))
 	}
 	var elems []json.RawMessage
 	if err := json.Unmarshal(raw, &elems); err != nil {
-		return nil, []byte(jsonParseError)
+		return nil, fieldError(rule.field, msgNotString) // cannot happen: the body parsed
 	}
-	if len(elems) == 0 && !mayBeEmpty {
-		return nil, fieldError(field, "This list may not be empty.")
+	if len(elems) == 0 && !rule.mayBeEmpty {
+		return nil, fieldError(rule.field, msgEmpty)
 	}
-	items := make([]string, 0, len(elems))
+	items := make([]string, len(elems))
 	var itemErrs []itemError
-	noSlash := false
 	for i, elem := range elems {
-		item, msg := checkItem(elem, rule)
-		switch {
-		case msg != "":
+		var msg string
+		items[i], msg = checkItem(elem, rule.itemProblem)
+		if msg != "" {
 			itemErrs = append(itemErrs, itemError{i, msg})
-		case !strings.HasPrefix(item, "/"):
-			// A missing leading slash is reported for the whole field, not
-			// per item: that is the form Gcore's API reference shows.
-			noSlash = true
 		}
-		items = append(items, item)
 	}
-	switch {
-	case len(itemErrs) > 0:
-		return nil, itemErrors(field, itemErrs)
-	case noSlash:
-		return nil, fieldError(field, "A path should start with /.")
-	case len(items) > limit:
-		return nil, fieldError(field, fmt.Sprintf("Ensure this field has no more than %d elements.", limit))
+	if len(itemErrs) > 0 {
+		return nil, itemErrors(rule.field, itemErrs)
+	}
+	if len(items) > rule.limit {
+		return nil, fieldError(rule.field, fmt.Sprintf("Ensure this field has no more than %d elements.", rule.limit))
+	}
+	if rule.listProblem != nil {
+		for _, item := range items {
+			if msg := rule.listProblem(item); msg != "" {
+				return nil, fieldError(rule.field, msg)
+			}
+		}
 	}
 	return items, nil
 }
 
-// checkItem returns the item, or the per-item message the API would give.
-// An item without a leading slash is left to the caller.
-func checkItem(elem json.RawMessage, rule func(string) error) (string, string) {
+// checkItem returns the item, and what is wrong with it as DRF's CharField
+// and problem say; "" when nothing is.
+func checkItem(elem json.RawMessage, problem func(string) string) (string, string) {
 	switch pythonType(elem) {
 	case "str":
 	case "NoneType":
-		return "", "This field may not be null."
+		return "", msgNull
 	default:
-		return "", "Not a valid string."
+		return "", msgNotString
 	}
 	var item string
 	if err := json.Unmarshal(elem, &item); err != nil {
-		return "", "Not a valid string."
+		return "", msgNotString
 	}
-	if strings.TrimSpace(item) == "" {
-		return item, "This field may not be blank."
-	}
-	if !strings.HasPrefix(item, "/") {
-		return item, ""
-	}
-	if err := rule(item); err != nil {
-		return item, err.Error()
+	switch {
+	case strings.TrimSpace(item) == "":
+		return item, msgBlank
+	case problem != nil:
+		return item, problem(item)
 	}
 	return item, ""
+}
+
+// notAPath is the reference's rule for purge items: "should start with /
+// without a domain name".
+func notAPath(item string) string {
+	if !strings.HasPrefix(item, "/") || namesHost(item) {
+		return msgNoSlash
+	}
+	return ""
+}
+
+// innerWildcard is the reference's rule for patterns: "*" only at the end.
+func innerWildcard(item string) string {
+	if i := strings.IndexByte(item, '*'); i >= 0 && i != len(item)-1 {
+		return "The wildcard * is allowed only at the end of a pattern."
+	}
+	return ""
+}
+
+// namesDomain is the reference's rule for prefetch paths: "specified without
+// a domain name". A path without a leading "/" is allowed: the reference's
+// own example prefetches "test1.jpg".
+func namesDomain(item string) string {
+	if namesHost(item) {
+		return "A path should be specified without a domain name."
+	}
+	return ""
+}
+
+// namesHost reports whether item names a host rather than being a path: it
+// has a scheme ("https://cdn.example.com/a") or starts with "//" and a host
+// ("//cdn.example.com/a"), which runs to the first "/", "?" or "#". "///a"
+// and "//#" are paths, their host empty, and so is "/a?next=https://b": its
+// scheme would be in its path.
+func namesHost(item string) bool {
+	if rest, ok := strings.CutPrefix(item, "//"); ok {
+		end := strings.IndexAny(rest, "/?#")
+		return end != 0 && rest != ""
+	}
+	scheme, _, ok := strings.Cut(item, "://")
+	return ok && scheme != "" && !strings.ContainsAny(scheme, "/?#")
+}
+
+// decodeObject parses the body as a JSON object, or returns the 400 body to
+// answer instead. An empty body counts as {}: DRF reads no data rather than
+// failing to parse.
+func decodeObject(body []byte) (map[string]json.RawMessage, []byte) {
+	if len(body) == 0 {
+		return map[string]json.RawMessage{}, nil
+	}
+	var raw json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, jsonParseError(body, err)
+	}
+	if t := pythonType(raw); t != "dict" {
+		return nil, fieldError("non_field_errors", fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", t))
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, jsonParseError(body, err)
+	}
+	return doc, nil
+}
+
+// jsonParseError is the reference's JSONParseError:
+// {"message": "JSON parse error - Expecting ',' delimiter: line 3 column 33
+// (char 77)"}, in the words of Python's json module where Go's error tells
+// which they are, at the position Python would give.
+func jsonParseError(body []byte, err error) []byte {
+	what, at := "Expecting value", len(body)
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) && syntax.Error() != "unexpected end of JSON input" {
+		at = int(syntax.Offset) - 1 // Go counts the offending byte, Python points at it
+		if strings.Contains(syntax.Error(), "in literal") {
+			// Go stops inside true, false or null; Python at its start.
+			for at > 0 && 'a' <= body[at-1] && body[at-1] <= 'z' {
+				at--
+			}
+		}
+		for _, m := range pythonJSONMessages {
+			if strings.Contains(syntax.Error(), m.goSays) {
+				what = m.pythonSays
+				break
+			}
+		}
+	}
+	before := body[:max(at, 0)]
+	line := bytes.Count(before, []byte("\n")) + 1
+	column := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	msg := fmt.Sprintf("JSON parse error - %s: line %d column %d (char %d)", what, line, column, utf8.RuneCount(before))
+	return []byte(`{"message":` + jsonString(msg) + `}`)
+}
+
+// pythonJSONMessages translate Go's syntax errors into Python's, first match
+// first.
+var pythonJSONMessages = []struct{ goSays, pythonSays string }{
+	{"after object key:value pair", "Expecting ',' delimiter"},
+	{"after array element", "Expecting ',' delimiter"},
+	{"after object key", "Expecting ':' delimiter"},
+	{"looking for beginning of object key string", "Expecting property name enclosed in double quotes"},
+	{"after top-level value", "Extra data"},
+	{"in string escape code", "Invalid \\escape"},
+	{"in string literal", "Invalid control character at"},
 }
 
 type itemError struct {
@@ -149,13 +207,16 @@ type itemError struct {
 	msg   string
 }
 
-// fieldError is {"errors":{field:[msg]}}.
+// fieldError is {"errors":{field:[msg]}}, the form of the reference's
+// PathsNotProvidedPurgeError, IncorrectPathsTypePurgeError and
+// IncorrectPathsFormatPurgeError.
 func fieldError(field, msg string) []byte {
 	return []byte(`{"errors":{` + jsonString(field) + `:[` + jsonString(msg) + `]}}`)
 }
 
-// itemErrors is {"errors":{field:{"index":[msg],...}}}, indexes in list
-// order as Python writes them (json.Marshal would sort "10" before "2").
+// itemErrors is {"errors":{field:{"index":[msg],...}}}, the form of the
+// reference's IncorrectPathsItemsPurgeOrPrefetchError, indexes in list order
+// as Python writes them (json.Marshal would sort "10" before "2").
 func itemErrors(field string, errs []itemError) []byte {
 	var b strings.Builder
 	b.WriteString(`{"errors":{` + jsonString(field) + `:{`)
@@ -167,16 +228,6 @@ func itemErrors(field string, errs []itemError) []byte {
 	}
 	b.WriteString(`}}}`)
 	return []byte(b.String())
-}
-
-// jsonString quotes s without Go's HTML escaping, so a "&" in a query string
-// reads as "&", as the API writes it.
-func jsonString(s string) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // pythonType names the type of a JSON value as the API, a Python service,

@@ -23,8 +23,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
-	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
 )
 
@@ -43,16 +43,19 @@ func run(args []string, out io.Writer) error {
 	flags := flag.NewFlagSet("gcore-api-simulator", flag.ContinueOnError)
 	addr := flags.String("addr", "127.0.0.1:0", "address to listen on; loopback only")
 	apiKey := flags.String("api-key", os.Getenv("GCORE_API_KEY"), "the accepted API key (default $GCORE_API_KEY); empty accepts any key")
-	purgeLimit := flags.String("purge-limit", gcoreapi.DocumentedRate(gcoreapi.PurgeByPattern).String(),
-		"purge_request_limit: purges by pattern, and purges of everything, per resource")
-	urlsLimit := flags.String("purge-by-urls-limit", gcoreapi.DocumentedRate(gcoreapi.PurgeByURL).String(),
-		"purge_by_urls_request_limit: purges by URL per resource")
+	purgeLimit := flags.String("purge-limit", "",
+		"purge_request_limit: purges by pattern, and purges of everything, per resource (default: Gcore's example, 1/m)")
+	urlsLimit := flags.String("purge-by-urls-limit", "",
+		"purge_by_urls_request_limit: purges by URL per resource (default: Gcore's example, 2/m)")
 	urlFile := flags.String("url-file", "", "write the base URL to this file once listening (removed on exit)")
 	retryAfter := flags.Bool("retry-after", false, "send Retry-After with 429 answers (the real API does not document it)")
 	compressed := flags.Bool("compressed-limits", false, "use simulator.CompressedLimits (the documented limits per second, not per minute) instead of the two limits above")
 	completion := flags.Duration("purge-completion", 0, "how long an accepted purge stays \"In progress\" in the purge history")
-	outcome := flags.String("purge-outcome", string(gcoreapi.StatusSuccessful),
+	outcome := flags.String("purge-outcome", string(simulator.StatusSuccessful),
 		"the status a purge ends in: \"Successful\", \"Failed\", \"Status report disabled\", or \"In progress\" (never ends)")
+	historyURLs := flags.String("history-urls", "full",
+		"how the purge history lists a purge's URLs: \"full\" (http://<host><path>, as Gcore's API reference shows them) or \"paths\" (as sent)")
+	historyHost := flags.String("history-host", "", "the host of the history's full URLs (default: the CDN resource's cname)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -63,10 +66,16 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 
+	payloadURLs, ok := map[string]simulator.PayloadURLs{"full": simulator.FullURLs, "paths": simulator.PathsAsSent}[*historyURLs]
+	if !ok {
+		return fmt.Errorf("-history-urls %q: want full or paths", *historyURLs)
+	}
 	cfg := simulator.Config{
-		Limits:          gcoreapi.AccountLimits{PurgeRequestLimit: *purgeLimit, PurgeByURLsRequestLimit: *urlsLimit},
+		Limits:          simulator.Limits{PurgeRequestLimit: *purgeLimit, PurgeByURLsRequestLimit: *urlsLimit},
 		PurgeCompletion: *completion,
-		PurgeOutcome:    gcoreapi.PurgeStatus(*outcome),
+		PurgeOutcome:    simulator.PurgeStatus(*outcome),
+		PayloadURLs:     payloadURLs,
+		PayloadHost:     *historyHost,
 	}
 	if *retryAfter {
 		cfg.WaitHint = simulator.RetryAfterSeconds
@@ -230,5 +239,18 @@ func oneLine(body []byte) string {
 	if json.Compact(&compact, body) == nil {
 		text = compact.String()
 	}
-	return gcoreapi.Clip(text, maxLoggedBody)
+	return clip(text, maxLoggedBody)
+}
+
+// clip cuts text to at most n bytes, at a character boundary, marking the
+// cut with "…".
+func clip(text string, n int) string {
+	if len(text) <= n {
+		return text
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut] + "…"
 }

@@ -53,7 +53,10 @@ func setUp(terraform string) (*bench, error) {
 		b.tearDown()
 		return nil, err
 	}
-	b.sim, err = simulator.Start(simulator.Config{APIKeys: []string{apiKey}, Limits: simulator.CompressedLimits})
+	// The purge history lists the paths as sent: the provider's wait for
+	// completion does not yet read the full URLs Gcore's API reference shows.
+	b.sim, err = simulator.Start(simulator.Config{APIKeys: []string{apiKey}, Limits: simulator.CompressedLimits,
+		PayloadURLs: simulator.PathsAsSent})
 	if err != nil {
 		b.tearDown()
 		return nil, err
@@ -161,14 +164,21 @@ func (b *bench) traffic() traffic {
 		}
 	}
 	for _, p := range b.sim.Purges() {
-		if p.Type == gcoreapi.PurgeAll {
-			t.purged[purgedItem(p.ResourceID, p.Type, "")] = true
+		typ := clientPurgeType[p.Type]
+		if typ == gcoreapi.PurgeAll {
+			t.purged[purgedItem(p.ResourceID, typ, "")] = true
 		}
 		for _, item := range p.Items {
-			t.purged[purgedItem(p.ResourceID, p.Type, item)] = true
+			t.purged[purgedItem(p.ResourceID, typ, item)] = true
 		}
 	}
 	return t
+}
+
+// clientPurgeType is the client's name of each purge type the simulator
+// records.
+var clientPurgeType = map[simulator.PurgeType]gcoreapi.PurgeType{
+	simulator.PurgeByURL: gcoreapi.PurgeByURL, simulator.PurgeByPattern: gcoreapi.PurgeByPattern, simulator.PurgeAll: gcoreapi.PurgeAll,
 }
 
 func purgedItem(resourceID int64, t gcoreapi.PurgeType, item string) string {

@@ -219,7 +219,7 @@ func (b *bench) completionBenchmark() bool {
 	}
 	if err == nil {
 		b.sim.Reset()
-		err = b.sim.SetPurgeOutcome(gcoreapi.StatusSuccessful, completion)
+		err = b.sim.SetPurgeOutcome(simulator.StatusSuccessful, completion)
 	}
 	var wall time.Duration
 	if err == nil {
