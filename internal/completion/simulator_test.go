@@ -2,67 +2,63 @@ package completion
 
 import (
 	"context"
-	"net/http/httptest"
+	"net/http"
 	"reflect"
 	"testing"
+	"testing/synctest"
 	"time"
 
-	"github.com/gcore-purge/terraform-provider-gcore/internal/clock/clocktest"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
-	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
 )
 
 // TestWaitsForPurgesOfTheSimulator waits, through the real client, for two
 // purges of one payload that the simulator completes 20 s and 5 s after
-// accepting them: the first successfully, the second failing. The Date of
-// its answers has whole seconds, its history microseconds.
+// accepting them: the first successfully, the second failing. The simulator
+// answers as Gcore's API reference documents: full URLs in payload.urls, a
+// Date with whole seconds, a history with microseconds.
 func TestWaitsForPurgesOfTheSimulator(t *testing.T) {
-	clk := clocktest.NewFake(t0.Add(350 * time.Millisecond))
-	sim, err := simulator.New(simulator.Config{
-		Now: clk.Now, PurgeCompletion: 20 * time.Second, Resources: map[int64]simulator.Resource{5: {Cname: cname}},
-		// The wait does not yet read the full URLs of Gcore's API reference
-		// in payload.urls.
-		PayloadURLs: simulator.PathsAsSent,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	client, err := gcoreapi.New(gcoreapi.Config{BaseURL: srv.URL, APIKey: "key"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	accept := func(number int) scheduler.SentRequest {
-		t.Helper()
-		p := gcoreapi.Purge{Type: byURL, Items: []string{"/a", "/b"}}
-		at, err := client.PurgeAt(context.Background(), 5, p)
-		if err != nil || at.IsZero() {
-			t.Fatalf("PurgeAt: %v, %v", at, err)
+	synctest.Test(t, func(t *testing.T) {
+		sim, err := simulator.New(simulator.Config{
+			APIKeys: []string{"key"}, PurgeCompletion: 20 * time.Second, Resources: map[int64]simulator.Resource{5: {Cname: cname}},
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return scheduler.SentRequest{Number: number, ResourceID: 5, Type: byURL, Items: p.Items, AcceptedAt: at}
-	}
-	first := accept(1)
-	if err := sim.SetPurgeOutcome(simulator.StatusFailed, 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	clk.Advance(time.Second)
-	second := accept(2)
+		client, err := gcoreapi.New(gcoreapi.Config{BaseURL: "https://api.test", APIKey: "key", HTTPClient: &http.Client{Transport: sim}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		accept := func() gcoreapi.AcceptedPurge {
+			t.Helper()
+			accepted, err := client.Purge(context.Background(), 5, gcoreapi.Purge{Type: byURL, Items: []string{"/a", "/b"}})
+			if err != nil {
+				t.Fatalf("Purge: %v", err)
+			}
+			return accepted
+		}
+		start := time.Now()
+		time.Sleep(350 * time.Millisecond)
+		first := accept()
+		if err := sim.SetPurgeOutcome(simulator.StatusFailed, 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		second := accept()
 
-	w := New(client, clk)
-	r := drive(t, clk, func() Report { return w.Wait(context.Background(), cname, []scheduler.SentRequest{second, first}, nil) })
+		r := New(client).Wait(context.Background(), cname, []gcoreapi.AcceptedPurge{second, first}, nil)
 
-	want := []Outcome{
-		{Request: second, State: Failed, PurgeID: 2, Reason: "the API accepted it, but the purge history reports it failed"},
-		{Request: first, State: Succeeded, PurgeID: 1},
-	}
-	if !reflect.DeepEqual(r.Outcomes, want) {
-		t.Fatalf("outcomes:\n got %+v\nwant %+v", r.Outcomes, want)
-	}
-	// Read at 1.35 s, then 1, 2, 4, 8 and 15 s later: the first purge,
-	// done at 20.35 s, is seen at 31.35 s.
-	if got := clk.Now().Sub(t0); got != 31350*time.Millisecond {
-		t.Fatalf("done at %s, want 31.35s", got)
-	}
+		want := []Outcome{
+			{Purge: second, State: Failed, PurgeID: 2, Reason: "the API accepted it, but the purge history reports it failed"},
+			{Purge: first, State: Succeeded, PurgeID: 1},
+		}
+		if !reflect.DeepEqual(r.Outcomes, want) {
+			t.Fatalf("outcomes:\n got %+v\nwant %+v", r.Outcomes, want)
+		}
+		// Read at 1.35 s, then 1, 2, 4, 8 and 15 s later: the first purge,
+		// done at 20.35 s, is seen at 31.35 s.
+		if got := time.Since(start); got != 31350*time.Millisecond {
+			t.Fatalf("done at %s, want 31.35s", got)
+		}
+	})
 }

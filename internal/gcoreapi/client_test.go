@@ -3,9 +3,11 @@ package gcoreapi_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -55,7 +57,7 @@ func TestPurgeSendsTheDocumentedBodies(t *testing.T) {
 	}
 	for _, c := range cases {
 		client, got := serve(t, http.StatusCreated, nil, "")
-		if err := client.Purge(context.Background(), 42, c.purge); err != nil {
+		if _, err := client.Purge(context.Background(), 42, c.purge); err != nil {
 			t.Fatalf("%v: %v", c.purge, err)
 		}
 		if got.method != http.MethodPost || got.path != "/cdn/resources/42/purge" || got.body != c.body {
@@ -96,7 +98,7 @@ func TestErrorsAreTypedAndCarryTheAPIsMessage(t *testing.T) {
 	}
 	for _, c := range cases {
 		client, _ := serve(t, c.status, nil, c.body)
-		err := client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
+		_, err := client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
 		var apiErr *gcoreapi.Error
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != c.status {
 			t.Fatalf("%d: got %v, want *gcoreapi.Error", c.status, err)
@@ -122,7 +124,7 @@ func TestBadRequestNamesTheRefusedItems(t *testing.T) {
 		`not json`: nil,
 	} {
 		client, _ := serve(t, 400, nil, body)
-		err := client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a"}})
+		_, err := client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a"}})
 		var apiErr *gcoreapi.Error
 		if !errors.As(err, &apiErr) || !slices.Equal(apiErr.RefusedItems, want) {
 			t.Errorf("%s: refused items %v, want %v", body, apiErr.RefusedItems, want)
@@ -187,7 +189,7 @@ func TestRetryAfter(t *testing.T) {
 	}
 	for _, c := range cases {
 		client, _ := serve(t, 429, c.header, c.body)
-		err := client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
+		_, err := client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
 		var apiErr *gcoreapi.Error
 		if !errors.As(err, &apiErr) {
 			t.Fatal(err)
@@ -205,7 +207,7 @@ func TestRetryAfter(t *testing.T) {
 func TestPurgeAcceptedWithOrWithoutBody(t *testing.T) {
 	for _, list := range []bool{false, true} {
 		sim, client := startSimulator(t, simulator.Config{ListPurgedItems: list})
-		if err := client.Purge(context.Background(), 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a.js"}}); err != nil {
+		if _, err := client.Purge(context.Background(), 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a.js"}}); err != nil {
 			t.Errorf("listing the purged URLs %v: %v", list, err)
 		}
 		if got := sim.Requests(); len(got) != 1 || got[0].Status != http.StatusCreated {
@@ -215,23 +217,22 @@ func TestPurgeAcceptedWithOrWithoutBody(t *testing.T) {
 }
 
 // TestCDNResource: the client reads a CDN resource, tells an answer without
-// can_purge_by_urls from one where it is false, and types the errors as for
-// purges.
+// can_purge_by_urls or active from one where they are false, and types the
+// errors as for purges.
 func TestCDNResource(t *testing.T) {
 	yes, no := true, false
 	for body, want := range map[string]gcoreapi.CDNResource{
-		`{"id": 42, "cname": "cdn.example.com", "active": true, "can_purge_by_urls": true, "origin_group": 9}`: {
-			ID: 42, Cname: "cdn.example.com", Active: true, CanPurgeByURLs: &yes},
-		`{"id": 42, "cname": "cdn.example.com", "active": false, "can_purge_by_urls": false}`: {
-			ID: 42, Cname: "cdn.example.com", CanPurgeByURLs: &no},
-		`{"id": 42, "cname": "cdn.example.com", "active": true}`:                            {ID: 42, Cname: "cdn.example.com", Active: true},
-		`{"id": 42, "cname": "cdn.example.com", "active": true, "can_purge_by_urls": null}`: {ID: 42, Cname: "cdn.example.com", Active: true},
+		`{"id": 42, "cname": "cdn.example.com", "active": true, "can_purge_by_urls": true, "originGroup": 9}`: {
+			ID: 42, CName: "cdn.example.com", Active: &yes, CanPurgeByURLs: &yes},
+		`{"id": 42, "cname": "cdn.example.com", "active": false, "can_purge_by_urls": false, "status": "suspended"}`: {
+			ID: 42, CName: "cdn.example.com", Active: &no, CanPurgeByURLs: &no, Status: gcoreapi.ResourceSuspended},
+		`{"id": 42, "cname": "cdn.example.com"}`:                                      {ID: 42, CName: "cdn.example.com"},
+		`{"id": 42, "cname": "cdn.example.com", "active": null, "can_purge_by_urls": null}`: {ID: 42, CName: "cdn.example.com"},
 	} {
 		client, got := serve(t, http.StatusOK, nil, body)
 		res, err := client.CDNResource(context.Background(), 42)
-		if err != nil || res.ID != want.ID || res.Cname != want.Cname || res.Active != want.Active ||
-			(res.CanPurgeByURLs == nil) != (want.CanPurgeByURLs == nil) || (res.CanPurgeByURLs != nil && *res.CanPurgeByURLs != *want.CanPurgeByURLs) {
-			t.Errorf("%s: got %+v, %v", body, res, err)
+		if err != nil || !reflect.DeepEqual(res, want) {
+			t.Errorf("%s: got %+v, %v; want %+v", body, res, err, want)
 		}
 		if got.method != http.MethodGet || got.path != "/cdn/resources/42" || got.header.Get("Authorization") != "APIKey "+testKey {
 			t.Errorf("sent %s %s with Authorization %q", got.method, got.path, got.header.Get("Authorization"))
@@ -256,6 +257,9 @@ func TestParseBaseURL(t *testing.T) {
 		"https://api.gcore.com":       "https://api.gcore.com",
 		"https://api.gcore.com/":      "https://api.gcore.com",
 		"http://127.0.0.1:8080/base/": "http://127.0.0.1:8080/base",
+		"http://127.9.9.9":            "http://127.9.9.9",
+		"http://localhost:1234":       "http://localhost:1234",
+		"http://[::1]:1234/":          "http://[::1]:1234",
 	}
 	for in, want := range good {
 		u, err := gcoreapi.ParseBaseURL(in)
@@ -267,6 +271,48 @@ func TestParseBaseURL(t *testing.T) {
 		if _, err := gcoreapi.ParseBaseURL(in); err == nil {
 			t.Errorf("ParseBaseURL(%q) accepted", in)
 		}
+	}
+	// The key never crosses a network in cleartext.
+	for in, fix := range map[string]string{
+		"http://api.gcore.com":    "https://api.gcore.com",
+		"http://10.0.0.1:8080/x/": "https://10.0.0.1:8080/x",
+		"http://localhost.evil":   "https://localhost.evil",
+		"http://128.0.0.1":        "https://128.0.0.1",
+	} {
+		_, err := gcoreapi.ParseBaseURL(in)
+		if err == nil || !strings.Contains(err.Error(), "cleartext: use https ("+fix+")") {
+			t.Errorf("ParseBaseURL(%q) = %v, want it refused, suggesting %s", in, err, fix)
+		}
+	}
+}
+
+// TestNoRedirectIsFollowed: a 3xx is an error naming where it pointed, sent
+// once, never retried and not taken for a problem of the key; the other
+// host hears nothing.
+func TestNoRedirectIsFollowed(t *testing.T) {
+	other := 0
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { other++ }))
+	defer elsewhere.Close()
+	client, got := serve(t, http.StatusTemporaryRedirect, http.Header{"Location": {elsewhere.URL + "/purge"}}, "")
+	_, err := client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
+	if !errors.Is(err, gcoreapi.ErrRedirected) || errors.Is(err, gcoreapi.ErrUnauthorized) || gcoreapi.IsTransient(err) ||
+		!strings.Contains(err.Error(), "307 Temporary Redirect: a redirect to \""+elsewhere.URL+"/purge\", not followed") {
+		t.Errorf("got %v", err)
+	}
+	if other != 0 || got.method != http.MethodPost {
+		t.Errorf("the redirect's target heard %d requests", other)
+	}
+}
+
+func TestAPIKeysThatCannotBeSentAreRefused(t *testing.T) {
+	for _, key := range []string{"abc\n", " abc", "a b", "a\x00b", "a\u00a0b"} {
+		_, err := gcoreapi.New(gcoreapi.Config{BaseURL: gcoreapi.DefaultBaseURL, APIKey: key})
+		if err == nil || !strings.Contains(err.Error(), "trimspace(file(...))") || strings.Contains(err.Error(), key) {
+			t.Errorf("key %q: got %v, want a refusal that does not quote it", key, err)
+		}
+	}
+	if _, err := gcoreapi.New(gcoreapi.Config{BaseURL: gcoreapi.DefaultBaseURL, APIKey: "k3y$abc"}); err != nil {
+		t.Errorf("a good key: %v", err)
 	}
 }
 
@@ -317,13 +363,16 @@ func TestParseRate(t *testing.T) {
 
 // The documented rates are pinned here, written out, so that a change to
 // DocumentedRate is a deliberate one.
-func TestDocumentedRate(t *testing.T) {
+func TestDocumentedLimits(t *testing.T) {
 	for typ, want := range map[gcoreapi.PurgeType]string{
-		gcoreapi.PurgeByURL: "2/m", gcoreapi.PurgeByPattern: "1/m", gcoreapi.PurgeAll: "1/m", gcoreapi.Prefetch: "1/m",
+		gcoreapi.PurgeByURL: "2/m 100", gcoreapi.PurgeByPattern: "1/m 10", gcoreapi.PurgeAll: "1/m 0",
 	} {
-		if got := gcoreapi.DocumentedRate(typ).String(); got != want {
-			t.Errorf("DocumentedRate(%s) = %s, want %s", typ, got, want)
+		if got := fmt.Sprint(typ.DocumentedRate(), " ", typ.MaxItems()); got != want {
+			t.Errorf("%s: %s, want %s", typ, got, want)
 		}
+	}
+	if got := fmt.Sprint(gcoreapi.DocumentedPrefetchRate(), " ", gcoreapi.MaxPrefetchPathsPerRequest); got != "1/m 100" {
+		t.Errorf("prefetch: %s, want 1/m 100", got)
 	}
 }
 
@@ -337,24 +386,24 @@ func TestClientAgainstSimulator(t *testing.T) {
 	if err != nil || limits.PurgeByURLsRequestLimit != "5/m" || limits.PurgeRequestLimit != "1/m" {
 		t.Errorf("AccountLimits = %+v, %v", limits, err)
 	}
-	if err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a.js"}}); err != nil {
+	if _, err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a.js"}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := sim.Purges(); len(got) != 1 || got[0].ResourceID != 7 || got[0].Type != simulator.PurgeByURL || got[0].Items[0] != "/a.js" {
 		t.Errorf("simulator recorded %+v", got)
 	}
-	if err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); err != nil {
+	if _, err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); err != nil {
 		t.Fatal(err)
 	}
-	if err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); !errors.Is(err, gcoreapi.ErrRateLimited) {
+	if _, err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); !errors.Is(err, gcoreapi.ErrRateLimited) {
 		t.Errorf("second purge-all within a minute: got %v, want ErrRateLimited", err)
 	}
-	if err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeByPattern, Items: []string{"img/*"}}); !errors.Is(err, gcoreapi.ErrBadRequest) ||
+	if _, err := client.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeByPattern, Items: []string{"img/*"}}); !errors.Is(err, gcoreapi.ErrBadRequest) ||
 		!strings.Contains(err.Error(), "A path should start with /.") {
 		t.Errorf("bad pattern: got %v", err)
 	}
 	wrong, _ := gcoreapi.New(gcoreapi.Config{BaseURL: sim.URL, APIKey: "wrong"})
-	if err := wrong.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); !errors.Is(err, gcoreapi.ErrUnauthorized) {
+	if _, err := wrong.Purge(ctx, 7, gcoreapi.Purge{Type: gcoreapi.PurgeAll}); !errors.Is(err, gcoreapi.ErrUnauthorized) {
 		t.Errorf("wrong key: got %v, want ErrUnauthorized", err)
 	}
 }

@@ -104,7 +104,7 @@ func TestErrorsNeverQuoteTheAPIKey(t *testing.T) {
 		`<html>bad credentials APIKey ` + testKey + `</html>`,
 	} {
 		client, _ := serve(t, 401, nil, body)
-		err := client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
+		_, err := client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
 		if err == nil || strings.Contains(err.Error(), testKey) || !strings.Contains(err.Error(), "APIKey [API key redacted]") {
 			t.Errorf("error %q", err)
 		}

@@ -131,7 +131,7 @@ func TestTransportFailures(t *testing.T) {
 		{"connection reset once sent", newClient(t, reset.URL, nil), false, true, false, "POST /cdn/resources/1/purge: "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
+			_, err := tc.client.Purge(context.Background(), 1, gcoreapi.Purge{Type: gcoreapi.PurgeAll})
 			if err == nil || !strings.Contains(err.Error(), tc.message) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.message)
 			}
@@ -175,7 +175,7 @@ func TestUnknownHostAndBadCertificateFailFast(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute) // the provider's default
 			defer cancel()
 			start := time.Now()
-			_, err := scheduler.New(tc.client, scheduler.Options{}).Purge(ctx, scheduler.Job{ResourceID: 1, Type: gcoreapi.PurgeAll})
+			_, err := scheduler.New(tc.client, scheduler.Options{}).Send(ctx, scheduler.Job{ResourceID: 1, Kind: scheduler.PurgeAll})
 			took := time.Since(start)
 			t.Logf("failed after %v: %v", took, err)
 			if err == nil || !strings.Contains(err.Error(), tc.cause) || strings.Contains(err.Error(), "giving up") {

@@ -246,7 +246,7 @@ func (b *bench) completionBenchmark() bool {
 	row("---", "---", "---", "---", "---", "---", "---")
 	row(fmt.Sprintf("%d changed files", files), seconds(wall), fmt.Sprint(purges), fmt.Sprint(prefetches),
 		fmt.Sprint(historyReads), fmt.Sprint(b.sim.RateLimited()), fmt.Sprint(forced))
-	documented := time.Duration(forcedWindows(purges, gcoreapi.DocumentedRate(gcoreapi.PurgeByURL).Requests))*time.Minute +
+	documented := time.Duration(forcedWindows(purges, gcoreapi.PurgeByURL.DocumentedRate().Requests))*time.Minute +
 		time.Duration(forcedWindows(prefetches, gcoreapi.DocumentedPrefetchRate().Requests))*time.Minute
 	fmt.Printf("\nWith the history reporting each purge done %s after it was accepted. At the documented limits "+
 		"(2 purges by URL and 1 prefetch a minute) the same requests need at least %s of rate-limit windows, "+
