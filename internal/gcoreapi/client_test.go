@@ -226,7 +226,7 @@ func TestCDNResource(t *testing.T) {
 			ID: 42, CName: "cdn.example.com", Active: &yes, CanPurgeByURLs: &yes},
 		`{"id": 42, "cname": "cdn.example.com", "active": false, "can_purge_by_urls": false, "status": "suspended"}`: {
 			ID: 42, CName: "cdn.example.com", Active: &no, CanPurgeByURLs: &no, Status: gcoreapi.ResourceSuspended},
-		`{"id": 42, "cname": "cdn.example.com"}`:                                      {ID: 42, CName: "cdn.example.com"},
+		`{"id": 42, "cname": "cdn.example.com"}`:                                            {ID: 42, CName: "cdn.example.com"},
 		`{"id": 42, "cname": "cdn.example.com", "active": null, "can_purge_by_urls": null}`: {ID: 42, CName: "cdn.example.com"},
 	} {
 		client, got := serve(t, http.StatusOK, nil, body)

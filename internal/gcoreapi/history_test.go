@@ -220,8 +220,8 @@ func TestPurgeStatusesRefusesWhatItCannotRead(t *testing.T) {
 		t.Errorf("entries that cannot be read: got %+v, %v; want purge 4 alone", got, err)
 	}
 	bodies := map[string]string{
-		"not JSON":             `<html>`,
-		"results not a list":   `{"count": 1, "results": {}}`,
+		"not JSON":           `<html>`,
+		"results not a list": `{"count": 1, "results": {}}`,
 	}
 	for name, body := range bodies {
 		client, _ := historyServer(t, map[string]string{"0": body})
