@@ -26,9 +26,8 @@ export GCORE_API_KEY="demo-key\$not-a-real-token"
 # Limits compressed from minutes to seconds (1/m -> 1/s) so that the demo
 # shows rate-limit waits without taking minutes.
 # Its purge history reports each purge done 2 seconds after it was accepted,
-# listing the paths as sent (-history-urls paths) rather than the full URLs
-# of Gcore's API reference, which the provider's wait does not read yet.
-"$work/gcore-api-simulator" -api-key "$GCORE_API_KEY" -compressed-limits -purge-completion 2s -history-urls paths -url-file "$work/url" >"$work/simulator.log" 2>&1 &
+# listing full URLs as Gcore's API reference shows it.
+"$work/gcore-api-simulator" -api-key "$GCORE_API_KEY" -compressed-limits -purge-completion 2s -url-file "$work/url" >"$work/simulator.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
 [ -s "$work/url" ] || { cat "$work/simulator.log"; echo "the simulator did not start" >&2; exit 1; }

@@ -90,9 +90,11 @@ func TestPrefetchAction_validation(t *testing.T) {
 		{"relative URL", urls("big.iso"), `(?s)Invalid prefetch path.*"big.iso" does not start with "/"`},
 		{"URL with host", urls("https://cdn.example.com/v/big.iso"), `(?s)includes a scheme or host.*"/v/big.iso"`},
 		{"URL with whitespace", urls("/my file.iso"), `contains whitespace`},
-		{"resource_id 0", map[string]tftypes.Value{"resource_id": number(0), "urls": stringSet("/big.iso")}, `(?s)at least 1, got: 0`},
-		{"timeout not a duration", map[string]tftypes.Value{"urls": stringSet("/big.iso"), "timeout": tftypes.NewValue(tftypes.String, "soon")},
-			`(?s)Invalid timeout.*"soon" is not a positive duration.*"20m"`},
+		{"resource_id 0", map[string]tftypes.Value{"resource_id": number(0), "urls": stringSet("/big.iso")}, `resource_id = 0 is not from 1`},
+		{"timeout not a duration", map[string]tftypes.Value{"urls": stringSet("/big.iso"), "timeouts": c.invokeTimeout("soon")},
+			`(?s)Invalid timeout.*timeouts.invoke = "soon" is not a duration.*"20m"`},
+		{"zero timeout", map[string]tftypes.Value{"urls": stringSet("/big.iso"), "timeouts": c.invokeTimeout("0s")},
+			`timeouts.invoke = "0s" leaves no time`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,7 +126,7 @@ func TestPrefetchAction_errors(t *testing.T) {
 	refused := c.invoke(c.actionConfig(map[string]tftypes.Value{"resource_id": number(h.resourceID), "urls": stringSet("/a.iso", "/b.iso")}))
 	want := fmt.Sprintf(`(?s)Gcore API rejected the prefetch: The prefetch of CDN resource %d, request #1: the Gcore API answered `+
 		`400 Bad Request: paths\[0\]: This file cannot be prefetched\.\n\nThe API refused "/a.iso"\.\n\n`+
-		`Nothing was written to state: the next apply prefetches again\.`, h.resourceID)
+		`An action keeps nothing in state: invoke it again to prefetch\.`, h.resourceID)
 	if got := render(refused.diagnostics); !regexp.MustCompile(want).MatchString(got) {
 		t.Errorf("InvokeAction diagnostics:\n%s\nwant a match of %q", got, want)
 	}
@@ -138,17 +140,21 @@ func TestPrefetchAction_errors(t *testing.T) {
 	h.expectPrefetches("POST " + h.prefetchPath() + ` {"paths":["/a.iso","/b.iso"]}`)
 }
 
-// TestPrefetchAction_timeout: a prefetch that cannot get a slot within the
-// action's timeout fails with the limit in force, and what to do.
+// TestPrefetchAction_timeout: a prefetch that cannot get rate-limit room
+// within the action's timeout fails with the limit in force, the setting to
+// raise, and that nothing is kept.
 func TestPrefetchAction_timeout(t *testing.T) {
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.Limits{PrefetchRequestLimit: "1/h"}}))
 	c := h.prefetchClient()
 	first := c.invoke(c.actionConfig(map[string]tftypes.Value{"resource_id": number(h.resourceID), "urls": stringSet("/a.iso")}))
 	expectNoDiagnostics(t, "first InvokeAction", first.diagnostics)
 	late := c.invoke(c.actionConfig(map[string]tftypes.Value{
-		"resource_id": number(h.resourceID), "urls": stringSet("/b.iso"), "timeout": tftypes.NewValue(tftypes.String, "1s"),
+		"resource_id": number(h.resourceID), "urls": stringSet("/b.iso"), "timeouts": c.invokeTimeout("1s"),
 	}))
-	want := fmt.Sprintf(`(?s)Prefetch timed out: The prefetch of CDN resource %d did not get a slot within 1s.*1/h`, h.resourceID)
+	want := fmt.Sprintf(`(?s)\[ERROR\] Prefetch timed out: The prefetch of CDN resource %d did not get rate-limit room within 1s: `+
+		`the limit in force is 1/h \(account's prefetch_request_limit\), and the request waited 1s\.\n\n`+
+		`Raise timeouts\.invoke, or send fewer requests to this CDN resource at once\.\n\n`+
+		`An action keeps nothing in state: invoke it again to prefetch\. \(at \)`, h.resourceID)
 	if got := render(late.diagnostics); !regexp.MustCompile(want).MatchString(got) {
 		t.Errorf("InvokeAction diagnostics:\n%s\nwant a match of %q", got, want)
 	}

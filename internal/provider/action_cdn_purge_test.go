@@ -99,6 +99,11 @@ func newProtocolClient(t testing.TB, factory func() (tfprotov6.ProviderServer, e
 // are null.
 func (c *protocolClient) dynamicValue(typ tftypes.Object, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
 	c.t.Helper()
+	for name := range attrs {
+		if _, ok := typ.AttributeTypes[name]; !ok {
+			c.t.Fatalf("the schema has no attribute %q", name)
+		}
+	}
 	values := map[string]tftypes.Value{}
 	for name, attrType := range typ.AttributeTypes {
 		values[name] = tftypes.NewValue(attrType, nil)
@@ -168,6 +173,12 @@ func (c *protocolClient) invoke(config *tfprotov6.DynamicValue) invocation {
 		}
 	}
 	return inv
+}
+
+// invokeTimeout is the action's timeouts block with invoke = d.
+func (c *protocolClient) invokeTimeout(d string) tftypes.Value {
+	typ := c.actionType.AttributeTypes["timeouts"].(tftypes.Object)
+	return tftypes.NewValue(typ, map[string]tftypes.Value{"invoke": tftypes.NewValue(tftypes.String, d)})
 }
 
 func stringSet(items ...string) tftypes.Value {
@@ -328,11 +339,18 @@ func TestAction_validation(t *testing.T) {
 		{"purge_all false", map[string]tftypes.Value{"purge_all": tftypes.NewValue(tftypes.Bool, false)}, `(?s)purge_all.*must be "true"`},
 		{"two modes", map[string]tftypes.Value{"urls": stringSet("/a.js"), "paths": stringSet("/img/*")}, `(?s)Invalid Attribute Combination.*urls.*paths.*purge_all`},
 		{"no mode", map[string]tftypes.Value{}, `(?s)Missing Attribute Configuration.*\[urls,paths,purge_all\]`},
-		{"resource_id 0", map[string]tftypes.Value{"resource_id": number(0), "purge_all": tftypes.NewValue(tftypes.Bool, true)}, `(?s)at least 1, got: 0`},
-		{"timeout not a duration", map[string]tftypes.Value{"purge_all": tftypes.NewValue(tftypes.Bool, true), "timeout": tftypes.NewValue(tftypes.String, "soon")},
-			`(?s)Invalid timeout.*"soon" is not a positive duration.*"20m"`},
-		{"negative timeout", map[string]tftypes.Value{"purge_all": tftypes.NewValue(tftypes.Bool, true), "timeout": tftypes.NewValue(tftypes.String, "-5m")},
-			`"-5m" is not a positive duration`},
+		{"resource_id 0", map[string]tftypes.Value{"resource_id": number(0), "purge_all": tftypes.NewValue(tftypes.Bool, true)},
+			`(?s)Number out of range.*resource_id = 0 is not from 1 to 9223372036854775807: write the numeric ID`},
+		{"resource_id 1.5", map[string]tftypes.Value{"resource_id": tftypes.NewValue(tftypes.Number, 1.5), "purge_all": tftypes.NewValue(tftypes.Bool, true)},
+			`(?s)Not a whole number.*resource_id = 1.5 is not a whole number: write the numeric ID of the CDN resource`},
+		{"timeout not a duration", map[string]tftypes.Value{"purge_all": tftypes.NewValue(tftypes.Bool, true), "timeouts": c.invokeTimeout("soon")},
+			`(?s)Invalid timeout.*timeouts.invoke = "soon" is not a duration.*"20m"`},
+		{"negative timeout", map[string]tftypes.Value{"purge_all": tftypes.NewValue(tftypes.Bool, true), "timeouts": c.invokeTimeout("-5m")},
+			`timeouts.invoke = "-5m" leaves no time for the request`},
+		{"zero timeout", map[string]tftypes.Value{"purge_all": tftypes.NewValue(tftypes.Bool, true), "timeouts": c.invokeTimeout("0s")},
+			`timeouts.invoke = "0s" leaves no time for the request`},
+		{"timeout past what Go can wait", map[string]tftypes.Value{"purge_all": tftypes.NewValue(tftypes.Bool, true), "timeouts": c.invokeTimeout("3000000h")},
+			`timeouts.invoke = "3000000h" is not a duration no longer than 2562047h`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

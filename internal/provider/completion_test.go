@@ -35,12 +35,11 @@ func (h *harness) historyReads() int {
 
 // historySimulator's purges end in outcome after completion; its prefetch
 // window is as roomy as its purge windows, so that the tests never wait. Its
-// history lists the paths as sent (PathsAsSent): the wait does not yet read
-// the full URLs of Gcore's API reference in payload.urls.
+// history lists full URLs, as Gcore's API reference shows it.
 func historySimulator(outcome simulator.PurgeStatus, completion time.Duration) simulator.Config {
 	limits := roomyLimits
 	limits.PrefetchRequestLimit = "100/s"
-	return simulator.Config{Limits: limits, PurgeOutcome: outcome, PurgeCompletion: completion, PayloadURLs: simulator.PathsAsSent}
+	return simulator.Config{Limits: limits, PurgeOutcome: outcome, PurgeCompletion: completion}
 }
 
 // TestAccCDNPurge_waitsForCompletion: the apply returns once the history

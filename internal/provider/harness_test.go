@@ -24,6 +24,7 @@ import (
 	"gopkg.in/dnaeon/go-vcr.v4/pkg/recorder"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/retry"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
 )
@@ -123,7 +124,7 @@ func schedulerOptions(opts scheduler.Options) harnessOption {
 
 // quickRetries keeps the scheduler's default of 5 attempts but backs off in
 // tens of milliseconds instead of seconds.
-var quickRetries = scheduler.Options{Backoff: scheduler.Backoff{Base: 20 * time.Millisecond, Cap: 200 * time.Millisecond}}
+var quickRetries = scheduler.Options{Retry: retry.Policy{Base: 20 * time.Millisecond, Cap: 200 * time.Millisecond}}
 
 // newHarness sets up recording or replay for the calling test. The API key
 // and base URL reach the provider through GCORE_API_KEY and GCORE_BASE_URL,
@@ -173,20 +174,15 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	return h
 }
 
-// test runs tc through the Terraform CLI against the harness's provider.
-// Replayed cassettes and the simulator reach no real API, so tc runs as a
-// unit test, with or without TF_ACC; recording against the real API sends
-// real purges, which TF_ACC=1 (make record) must allow, as for any
-// acceptance test.
+// test runs tc through the Terraform CLI against the harness's provider, as
+// an acceptance test: only with TF_ACC set. Replayed cassettes and the
+// simulator reach no real API; recording against the real API (make record
+// with a key) sends real purges.
 func (h *harness) test(tc resource.TestCase) {
 	h.t.Helper()
 	terraformPreCheck(h.t)
 	tc.ProtoV6ProviderFactories = h.factories
-	if h.mode == recordingRealAPI {
-		resource.Test(h.t, tc)
-		return
-	}
-	resource.UnitTest(h.t, tc)
+	resource.Test(h.t, tc)
 }
 
 // roomyLimits are the account limits of the simulator that cassettes are

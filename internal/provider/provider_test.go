@@ -40,13 +40,18 @@ func providerFactories(newProvider func() *gcoreProvider) map[string]func() (tfp
 	}
 }
 
-// terraformPreCheck returns the Terraform CLI the tests drive:
-// TF_ACC_TERRAFORM_PATH, else terraform on PATH, which is where
-// terraform-plugin-testing looks too. Without either, it skips the test
-// rather than let terraform-plugin-testing download a CLI, which fails
-// offline; `make test` builds the pinned CLI and sets TF_ACC_TERRAFORM_PATH.
+// terraformPreCheck returns the Terraform CLI an acceptance test (TestAcc*)
+// drives: TF_ACC_TERRAFORM_PATH, else terraform on PATH, which is where
+// terraform-plugin-testing looks too. As in every HashiCorp provider, an
+// acceptance test runs only with TF_ACC set (`make test` sets it); without a
+// CLI it skips rather than let terraform-plugin-testing download one, which
+// fails offline. `make test` builds the pinned CLI and sets
+// TF_ACC_TERRAFORM_PATH.
 func terraformPreCheck(t testing.TB) string {
 	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 to drive a Terraform CLI (make test does)")
+	}
 	if path := os.Getenv("TF_ACC_TERRAFORM_PATH"); path != "" {
 		return path
 	}

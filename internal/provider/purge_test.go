@@ -7,7 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
+	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
 )
 
 // TestPurgeArguments_purgeAllOnlyFromPurgeAll: the body comes from the one
@@ -27,14 +27,14 @@ func TestPurgeArguments_purgeAllOnlyFromPurgeAll(t *testing.T) {
 	cases := []struct {
 		name string
 		args purgeArguments
-		want *gcoreapi.Purge // nil: an error, nothing to send
+		want *scheduler.Job // nil: an error, nothing to send
 	}{
 		{"urls, sorted", purgeArguments{URLs: set("/b.js", "/a.js"), Paths: none, PurgeAll: types.BoolNull()},
-			&gcoreapi.Purge{Type: gcoreapi.PurgeByURL, Items: []string{"/a.js", "/b.js"}}},
+			&scheduler.Job{Kind: scheduler.PurgeByURL, Items: []string{"/a.js", "/b.js"}}},
 		{"paths, sorted", purgeArguments{URLs: none, Paths: set("/img/*", "/css/*"), PurgeAll: types.BoolNull()},
-			&gcoreapi.Purge{Type: gcoreapi.PurgeByPattern, Items: []string{"/css/*", "/img/*"}}},
+			&scheduler.Job{Kind: scheduler.PurgeByPattern, Items: []string{"/css/*", "/img/*"}}},
 		{"purge_all = true", purgeArguments{URLs: none, Paths: none, PurgeAll: types.BoolValue(true)},
-			&gcoreapi.Purge{Type: gcoreapi.PurgeAll}},
+			&scheduler.Job{Kind: scheduler.PurgeAll}},
 		{"nothing set", purgeArguments{URLs: none, Paths: none, PurgeAll: types.BoolNull()}, nil},
 		{"purge_all = false", purgeArguments{URLs: none, Paths: none, PurgeAll: types.BoolValue(false)}, nil},
 		{"empty urls", purgeArguments{URLs: set(), Paths: none, PurgeAll: types.BoolNull()}, nil},
@@ -42,7 +42,7 @@ func TestPurgeArguments_purgeAllOnlyFromPurgeAll(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, diags := c.args.purge(context.Background())
+			got, diags := c.args.job(context.Background())
 			switch {
 			case c.want == nil && (!diags.HasError() || diags[0].Summary() != "Nothing to purge"):
 				t.Errorf("got %+v, %v; want the error Nothing to purge", got, diags)

@@ -94,7 +94,7 @@ func (h *harness) purgeAsAnotherClient(p gcoreapi.Purge) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	if err := client.Purge(context.Background(), h.resourceID, p); err != nil {
+	if _, err := client.Purge(context.Background(), h.resourceID, p); err != nil {
 		h.t.Fatalf("the other client's purge: %v", err)
 	}
 }

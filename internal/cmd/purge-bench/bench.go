@@ -53,10 +53,7 @@ func setUp(terraform string) (*bench, error) {
 		b.tearDown()
 		return nil, err
 	}
-	// The purge history lists the paths as sent: the provider's wait for
-	// completion does not yet read the full URLs Gcore's API reference shows.
-	b.sim, err = simulator.Start(simulator.Config{APIKeys: []string{apiKey}, Limits: simulator.CompressedLimits,
-		PayloadURLs: simulator.PathsAsSent})
+	b.sim, err = simulator.Start(simulator.Config{APIKeys: []string{apiKey}, Limits: simulator.CompressedLimits})
 	if err != nil {
 		b.tearDown()
 		return nil, err
