@@ -79,7 +79,7 @@ func TestAccCDNPurge_waitsForCompletion(t *testing.T) {
 				},
 				Config: h.purgeConfig("urls = [\"/b.js\"]\n  wait_for_completion = true"),
 				ExpectError: diagnostic("Purge did not complete", "The API accepted the purge, but it did not complete",
-					"purge by URL request #1 (/b.js)", "reports it failed", "Nothing was written to state: the next apply purges again."),
+					"purge by URL (/b.js)", "reports it failed", "Nothing was written to state: the next apply purges again."),
 			},
 			{
 				Config: h.purgeConfig("urls = [\"/b.js\"]\n  wait_for_completion = true"),
@@ -103,7 +103,7 @@ func TestAccCDNPurge_completionNotConfirmedIsAWarning(t *testing.T) {
 	cli := h.planCLI(h.purgeConfig("urls = [\"/a.js\"]\n  wait_for_completion = true"))
 	out := cli.mustRun("apply", "-auto-approve")
 	if !diagnostic("Warning: Purge completion not confirmed", "its completion could not be confirmed",
-		"purge by URL request #1 (/a.js)", "Status report disabled").MatchString(out) || !strings.Contains(out, "1 added") {
+		"purge by URL (/a.js)", "Status report disabled").MatchString(out) || !strings.Contains(out, "1 added") {
 		t.Errorf("want a warning and the purge applied:\n%s", out)
 	}
 }
@@ -162,7 +162,7 @@ func TestAccCDNPurgeChangedFiles_waitAndPrefetch(t *testing.T) {
 					}
 				},
 				Config: h.siteConfig(`{ "/a.js" = "3", "/b.js" = "1", "/new.js" = "1" }`, options),
-				ExpectError: diagnostic("Purge did not complete", "purge by URL request", "(/a.js)",
+				ExpectError: diagnostic("Purge did not complete", "purge by URL (/a.js)",
 					"0 URLs of 1 were purged before the failure and 1 remain"),
 			},
 			{

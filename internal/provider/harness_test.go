@@ -146,7 +146,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	switch h.mode {
 	case replaying:
 		// The recorder answers; this address is never dialled.
-		t.Setenv("GCORE_BASE_URL", "http://gcore-api.invalid")
+		t.Setenv("GCORE_BASE_URL", "https://gcore-api.invalid")
 		t.Setenv("GCORE_API_KEY", simulatorKey)
 	case recordingSimulator:
 		h.startSimulator(simulator.Config{Limits: roomyLimits})
@@ -244,7 +244,7 @@ func (h *harness) labelCassette() {
 		h.t.Errorf("labelling cassette: %v", err)
 		return
 	}
-	against := "the Gcore API simulator (internal/simulator)"
+	against := "the Gcore API simulator (internal/simulator, which answers as Gcore's API reference documents the CDN API)"
 	if h.mode == recordingRealAPI {
 		against = "the real Gcore API (" + gcoreapi.DefaultBaseURL + ")"
 	}

@@ -25,6 +25,9 @@ const planReadTimeout = 5 * time.Second
 type plannedRequest struct {
 	resourceID types.Number
 	kind       scheduler.Kind
+	// byURL is the attribute that lists the URLs of a purge by URL, to warn
+	// on when the CDN resource cannot purge by URL.
+	byURL *path.Path
 	// items is the attribute listing what one request carries whole, with
 	// count entries (urls or paths of gcore_cdn_purge, urls of a prefetch);
 	// nil when the provider splits the list itself.
@@ -46,7 +49,7 @@ func (d *providerData) check(ctx context.Context, p plannedRequest) diag.Diagnos
 	}
 	ctx = d.mask(ctx)
 	if !p.resourceID.IsUnknown() && !p.resourceID.IsNull() {
-		diags.Append(d.checkCDNResource(ctx, wholeNumber(p.resourceID), p.kind)...)
+		diags.Append(d.checkCDNResource(ctx, wholeNumber(p.resourceID), p)...)
 	}
 	if p.items != nil {
 		diags.Append(d.checkItemLimit(ctx, p)...)
@@ -54,19 +57,19 @@ func (d *providerData) check(ctx context.Context, p plannedRequest) diag.Diagnos
 	return diags
 }
 
-// checkCDNResource raises at plan what the API would answer a request of
-// kind to CDN resource id at apply. Any failure other than the ones a user
+// checkCDNResource raises at plan what the API would answer request p to
+// CDN resource id at apply. Any failure other than the ones a user
 // can act on says nothing (the apply behaves as it would have) and is logged
 // at DEBUG.
-func (d *providerData) checkCDNResource(ctx context.Context, id int64, kind scheduler.Kind) diag.Diagnostics {
+func (d *providerData) checkCDNResource(ctx context.Context, id int64, p plannedRequest) diag.Diagnostics {
 	var diags diag.Diagnostics
 	res, err := d.cdnResources.Get(ctx, id)
-	noun := kind.Noun()
+	noun := p.kind.Noun()
 	switch {
 	case err == nil:
 		diags.Append(resourceStateDiagnostics(res, noun)...)
-		if kind == scheduler.PurgeByURL && res.CanPurgeByURLs != nil && !*res.CanPurgeByURLs {
-			diags.AddWarning("CDN resource cannot purge by URL", fmt.Sprintf(
+		if p.byURL != nil && res.CanPurgeByURLs != nil && !*res.CanPurgeByURLs {
+			diags.AddAttributeWarning(*p.byURL, "CDN resource cannot purge by URL", fmt.Sprintf(
 				"CDN resource %d (%s) answers can_purge_by_urls = false: Gcore allows a purge by URL only on a CDN resource "+
 					"whose ignore_vary_header option is on, so the API may refuse this purge. Turn that option on, or purge "+
 					"by pattern (paths), which works on every CDN resource.", id, res.CName))

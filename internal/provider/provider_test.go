@@ -88,12 +88,19 @@ func TestAccProvider_invalidBaseURL(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      "provider \"gcore\" {\n  base_url = \"api.gcore.com\"\n}\n" + h.purgeConfig(`purge_all = true`),
-				ExpectError: regexp.MustCompile(`(?s)Invalid Gcore API base URL.*base_url.*not an absolute http\(s\) URL`),
+				ExpectError: regexp.MustCompile(`(?s)Invalid Gcore API base URL.*base_url: "api.gcore.com" is not an absolute https URL`),
 			},
 			{
 				PreConfig:   func() { t.Setenv("GCORE_BASE_URL", "ftp://api.gcore.com") },
 				Config:      h.purgeConfig(`purge_all = true`),
-				ExpectError: regexp.MustCompile(`(?s)Invalid Gcore API base URL.*GCORE_BASE_URL`),
+				ExpectError: regexp.MustCompile(`(?s)Invalid GCORE_BASE_URL.*GCORE_BASE_URL: "ftp://api.gcore.com" is not an absolute https URL`),
+			},
+			{
+				// The key would cross the network in cleartext.
+				PreConfig: func() { t.Setenv("GCORE_BASE_URL", "http://api.gcore.com") },
+				Config:    h.purgeConfig(`purge_all = true`),
+				ExpectError: diagnostic("Invalid GCORE_BASE_URL", "would send the API key in cleartext: use https (https://api.gcore.com), "+
+					"or http only to a loopback host"),
 			},
 		},
 	})

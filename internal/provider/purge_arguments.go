@@ -113,9 +113,12 @@ func (m purgeArguments) planned() plannedRequest {
 		if list.set.IsNull() {
 			continue
 		}
+		attr := path.Root(list.name)
 		p.kind = list.kind
+		if list.kind == scheduler.PurgeByURL {
+			p.byURL = &attr
+		}
 		if !list.set.IsUnknown() {
-			attr := path.Root(list.name)
 			p.items, p.count = &attr, knownElements(list.set)
 		}
 	}

@@ -175,7 +175,7 @@ func TestAccCDNPrefetch_validation(t *testing.T) {
 	}
 	steps = append(steps, resource.TestStep{
 		Config:      strings.Replace(h.prefetchConfig(`urls = ["/big.iso"]`), fmt.Sprint(h.resourceID), "0", 1),
-		ExpectError: diagnostic("resource_id", "at least 1, got: 0"),
+		ExpectError: diagnostic("Number out of range", "resource_id = 0 is not from 1 to 9223372036854775807"),
 	})
 	h.test(resource.TestCase{Steps: steps})
 	h.expectPrefetches()

@@ -205,7 +205,7 @@ func (r *cdnPurgeChangedFilesResource) ModifyPlan(ctx context.Context, req resou
 		plan.PurgedAt = timetypes.NewRFC3339Unknown()
 	}
 	if known && !dep.empty() && r.data != nil {
-		resp.Diagnostics.Append(r.data.check(ctx, plannedRequest{resourceID: plan.ResourceID, kind: dep.purgeKind()})...)
+		resp.Diagnostics.Append(r.data.check(ctx, dep.planned(plan.ResourceID))...)
 		resp.Diagnostics.Append(r.checkTime(ctx, plan, prior == nil, dep, r.data.planLimits(ctx))...)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -304,6 +304,20 @@ func (dep deploy) purgeKind() scheduler.Kind {
 		return scheduler.PurgeAll
 	}
 	return scheduler.PurgeByURL
+}
+
+// planned is the request the plan of dep would send first, to CDN resource
+// id: its purge, or its prefetch.
+func (dep deploy) planned(id types.Number) plannedRequest {
+	p := plannedRequest{resourceID: id, kind: dep.purgeKind()}
+	if len(dep.diff.URLs) == 0 {
+		p.kind = scheduler.Prefetch
+	}
+	if p.kind == scheduler.PurgeByURL {
+		files := path.Root("files")
+		p.byURL = &files
+	}
+	return p
 }
 
 // failed reports whether the purge, or its completion, failed.

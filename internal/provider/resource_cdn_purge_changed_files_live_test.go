@@ -27,7 +27,7 @@ func TestAccCDNPurgeChangedFiles_firstPurgeTooLongFailsAtPlan(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: h.siteConfig(numberedFiles(1000, "v1"), "timeouts {\n    create = \"3s\"\n  }"),
 			ExpectError: diagnostic("First purge cannot finish within timeouts.create",
-				"Purging 1000 URLs takes at least 10 requests of at most 100 URLs at the limit of 2/s (account): at least 4s, longer than timeouts.create (3s)",
+				"Purging 1000 URLs takes at least 10 requests of at most 100 URLs at the limit of 2/s (account's purge_by_urls_request_limit): at least 4s, longer than timeouts.create (3s)",
 				"Raise timeouts.create", "set purge_all_above", "purge_on_create = false"),
 		}},
 	})
@@ -45,8 +45,8 @@ func TestAccCDNPurgeChangedFiles_estimateCountsThePrefetch(t *testing.T) {
 			{
 				Config: h.siteConfig(numberedFiles(300, "v1"), timeouts+"\n  prefetch = true"),
 				ExpectError: diagnostic("First purge cannot finish within timeouts.create",
-					"Purging 300 URLs takes at least 3 requests of at most 100 URLs at the limit of 2/s (account), then prefetching "+
-						"300 URLs takes at least 3 requests of at most 100 URLs at the limit of 1/s (account): at least 3s",
+					"Purging 300 URLs takes at least 3 requests of at most 100 URLs at the limit of 2/s (account's purge_by_urls_request_limit), then prefetching "+
+						"300 URLs takes at least 3 requests of at most 100 URLs at the limit of 1/s (account's prefetch_request_limit): at least 3s",
 					"set prefetch = false"),
 				PlanOnly: true,
 			},

@@ -236,11 +236,16 @@ func TestAccCDNPurgeChangedFiles_validation(t *testing.T) {
 		{`{ "" = "1" }`, "", `empty string is not a path`},
 		{`{ "/a.js" = "" }`, "", `(?s)Invalid file version.*"/a.js" = "".*filemd5`},
 		{`{ "/a.js" = "1" }`, `index_document = "docs/index.html"`, `(?s)Invalid index document.*without a path`},
-		{`{ "/a.js" = "1" }`, `purge_all_above = 0`, `(?s)purge_all_above.*at least 1`},
+		{`{ "/a.js" = "1" }`, `purge_all_above = 0`, `(?s)purge_all_above = 0 is not from 1 to 9223372036854775807: write a number of URLs`},
+		{`{ "/a.js" = "1" }`, `purge_all_above = 1.5`, `(?s)Not a whole number.*purge_all_above = 1.5 is not a whole number`},
+		{`{ "/a/../b.js" = "1" }`, "", `(?s)"/a/../b.js" has a "." or ".." segment.*write only the path, "/b.js"`},
+		{`{ "/./a.js" = "1" }`, "", `write only the path, "/a.js"`},
+		{`{ "/a%zz.js" = "1" }`, "", `(?s)"/a%zz.js" has a %-sign that starts no escape.*"/a%25zz.js"`},
+		{`{ "/evil\u202egnp.js" = "1" }`, "", `invisible format character U\+202E`},
 	}
 	var steps []resource.TestStep
 	for _, c := range cases {
-		steps = append(steps, resource.TestStep{Config: h.siteConfig(c.files, c.args), ExpectError: regexp.MustCompile(c.want)})
+		steps = append(steps, resource.TestStep{Config: h.siteConfig(c.files, c.args), ExpectError: regexp.MustCompile(strings.ReplaceAll(c.want, " ", `\s+`))})
 	}
 	h.test(resource.TestCase{Steps: steps})
 	h.expectPurges()

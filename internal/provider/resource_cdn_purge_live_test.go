@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -120,8 +119,9 @@ func TestAccCDNPurge_waitsOutAnotherClientsPurge(t *testing.T) {
 	}
 }
 
-// TestAccCDNPurge_noRoomWithinTimeout: a purge that cannot get a slot before
-// timeouts.create fails with what to do about it, and leaves no state.
+// TestAccCDNPurge_noRoomWithinTimeout: a purge that cannot get rate-limit
+// room before timeouts.create fails with the limit, the setting to raise and
+// what the state keeps.
 func TestAccCDNPurge_noRoomWithinTimeout(t *testing.T) {
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.Limits{PurgeRequestLimit: "1/h"}}))
 	config := h.purgeConfig(`paths = ["/img/*"]
@@ -129,9 +129,13 @@ func TestAccCDNPurge_noRoomWithinTimeout(t *testing.T) {
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
 			{
-				PreConfig:   func() { h.purgeAsAnotherClient(gcoreapi.Purge{Type: gcoreapi.PurgeByPattern, Items: []string{"/x"}}) },
-				Config:      config,
-				ExpectError: regexp.MustCompile(fmt.Sprintf(`(?s)purge by pattern of CDN resource %d.*1/h.*timeouts.create`, h.resourceID)),
+				PreConfig: func() { h.purgeAsAnotherClient(gcoreapi.Purge{Type: gcoreapi.PurgeByPattern, Items: []string{"/x"}}) },
+				Config:    config,
+				ExpectError: diagnostic("Purge timed out", fmt.Sprintf("The purge by pattern of CDN resource %d did not get rate-limit room "+
+					"within 2s: the API answered 429 Too Many Requests (another client may be using this CDN resource)", h.resourceID),
+					"the limit in force is 1/h (account's purge_request_limit)",
+					"Raise timeouts.create, or send fewer requests to this CDN resource at once.",
+					"Nothing was written to state: the next apply purges again."),
 			},
 			{
 				// Nothing landed in state: with room again, the next apply purges.
@@ -224,7 +228,7 @@ func TestAccCDNPurge_droppedAndSlowAnswersAreRetried(t *testing.T) {
 				PreConfig:         func() { h.injectFault(simulator.Fault{Drop: true}) },
 				Config:            h.purgeConfig(`urls = ["/app.js"]`),
 				ConfigStateChecks: stateHoldsPurge(),
-				Check:             h.checkSimCalls(&mark, limitsCall, purge+" -> dropped", purge+" -> 201"),
+				Check:             h.checkSimCalls(&mark, limitsCall, limitsCall, purge+" -> dropped", purge+" -> 201"),
 			},
 			{
 				// The simulator would answer after a minute; the attempt gives
@@ -236,7 +240,7 @@ func TestAccCDNPurge_droppedAndSlowAnswersAreRetried(t *testing.T) {
 					plancheck.ExpectResourceAction(purgeAddress, plancheck.ResourceActionReplace),
 				}},
 				ConfigStateChecks: stateHoldsPurge(),
-				Check:             h.checkSimCalls(&mark, limitsCall, purge+" -> no answer", purge+" -> 201"),
+				Check:             h.checkSimCalls(&mark, limitsCall, limitsCall, purge+" -> no answer", purge+" -> 201"),
 			},
 		},
 	})
@@ -250,6 +254,8 @@ func TestAccCDNPurge_droppedAndSlowAnswersAreRetried(t *testing.T) {
 // with the default backoff), with a message that names the failure; nothing
 // is written to state and the next apply purges.
 func TestAccCDNPurge_serverErrorsUntilTheTimeout(t *testing.T) {
+	// The subject is the apply: the plan reads nothing.
+	t.Setenv("GCORE_PLAN_CHECKS", "false")
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	purge := "POST " + h.purgePath()
 	config := h.purgeConfig(`paths = ["/img/*"]
@@ -263,8 +269,8 @@ func TestAccCDNPurge_serverErrorsUntilTheTimeout(t *testing.T) {
 				},
 				Config: config,
 				ExpectError: diagnostic("Purge timed out", fmt.Sprintf("purge by pattern of CDN resource %d was not confirmed within 3s: ", h.resourceID),
-					" attempts failed, the last with: the Gcore API answered 503 Service Unavailable: Service temporarily unavailable; "+
-						"apply again once the API recovers, or raise timeouts.create.",
+					" attempts failed, the last with: the Gcore API answered 503 Service Unavailable: Service temporarily unavailable.",
+					"Try again once the API recovers, or raise timeouts.create.",
 					"Nothing was written to state: the next apply purges again."),
 			},
 			{
@@ -402,6 +408,8 @@ func TestAccCDNPurge_clientErrorsAreNotRetried(t *testing.T) {
 // timeout, and the diagnostic names the documented 1/m in force.
 func TestAccCDNPurge_accountLimitsUnreadable(t *testing.T) {
 	limitsPath := "/cdn/clients/me/limits"
+	// The subject is the apply's read: the plan reads nothing.
+	t.Setenv("GCORE_PLAN_CHECKS", "false")
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	purge := "POST " + h.purgePath()
 	answers := []struct {
@@ -467,8 +475,8 @@ resource "gcore_cdn_purge" "test" {
 				plancheck.ExpectResourceAction("gcore_cdn_purge.first", firstAction),
 				plancheck.ExpectResourceAction(purgeAddress, plancheck.ResourceActionCreate),
 			}},
-			ExpectError: diagnostic("Purge timed out", fmt.Sprintf("purge by pattern of CDN resource %d did not get a slot within ", h.resourceID),
-				"the limit in force is 1/m (the documented default)"),
+			ExpectError: diagnostic("Purge timed out", fmt.Sprintf("purge by pattern of CDN resource %d did not get rate-limit room within ", h.resourceID),
+				"the limit in force is 1/m (documented: "),
 		})
 	}
 	h.test(resource.TestCase{Steps: steps})
@@ -513,7 +521,7 @@ func TestAccCDNPurge_apiKeyNeverLeaks(t *testing.T) {
 	// hold the provider's own lines, at every level down to TRACE.
 	for _, line := range []string{
 		"provider.terraform-provider-gcore", "configured the Gcore API client", "api_key_set=true",
-		"Gcore purge limits in force", "purge accepted", "[TRACE] provider.terraform-provider-gcore",
+		"Gcore limits in force", "purge accepted", "[TRACE] provider.terraform-provider-gcore",
 	} {
 		if !strings.Contains(logs, line) {
 			t.Errorf("the TRACE logs (%d bytes) hold no %q", len(logs), line)

@@ -181,8 +181,7 @@ func (v baseURLValidator) ValidateString(_ context.Context, req validator.String
 // baseURLAdvice says why a base URL, from the setting named, was refused and
 // what to write instead.
 func baseURLAdvice(err error, setting string) string {
-	return fmt.Sprintf("%s: %s. Use an absolute https URL such as %s, or unset %s to use it.",
-		setting, err, gcoreapi.DefaultBaseURL, setting)
+	return fmt.Sprintf("%s: %s. Or unset %s to use %s.", setting, err, setting, gcoreapi.DefaultBaseURL)
 }
 
 // apiKey checks api_key at plan time: a key with white space or a control
