@@ -33,14 +33,29 @@ type providerData struct {
 }
 
 func newProviderData(client *gcoreapi.Client, apiKey string, planChecks bool, opts scheduler.Options) *providerData {
-	opts.Log = logInfo
-	return &providerData{
+	d := &providerData{
 		apiKey:       apiKey,
 		planChecks:   planChecks,
-		scheduler:    scheduler.New(client, opts),
 		completion:   completion.New(client),
 		cdnResources: memo.New(client.CDNResource, planReadTimeout),
 	}
+	opts.Log = logInfo
+	opts.FindLost = func(ctx context.Context, sent gcoreapi.AcceptedPurge) (gcoreapi.AcceptedPurge, bool) {
+		found := client.Found(sent.ResourceID, sent.Purge, sent.At)
+		return found, d.findInHistory(ctx, found)
+	}
+	d.scheduler = scheduler.New(client, opts)
+	return d
+}
+
+// findInHistory reports whether purge is in the purge history of its CDN
+// resource, which is searched by delivery domain.
+func (d *providerData) findInHistory(ctx context.Context, purge gcoreapi.AcceptedPurge) bool {
+	res, err := d.cdnResources.Get(ctx, purge.ResourceID)
+	if err != nil || res.CName == "" {
+		return false
+	}
+	return d.completion.Find(ctx, res.CName, purge)
 }
 
 // configuredData is what the provider's Configure handed to a resource, an
