@@ -21,8 +21,8 @@ const testKey = "key$with-dollar"
 
 // wire records what the client put on the wire.
 type wire struct {
-	method, path, body string
-	header             http.Header
+	method, path, query, body string
+	header                    http.Header
 }
 
 func serve(t *testing.T, status int, header http.Header, body string) (*gcoreapi.Client, *wire) {
@@ -30,7 +30,7 @@ func serve(t *testing.T, status int, header http.Header, body string) (*gcoreapi
 	var got wire
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		got = wire{r.Method, r.URL.Path, string(b), r.Header.Clone()}
+		got = wire{r.Method, r.URL.Path, r.URL.RawQuery, string(b), r.Header.Clone()}
 		for k, v := range header {
 			w.Header()[k] = v
 		}

@@ -3,6 +3,7 @@ package gcoreapi_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"os"
 	"reflect"
 	"testing"
@@ -69,6 +70,32 @@ func TestDecodesTheDocumentedHistory(t *testing.T) {
 		got, err := client.PurgeStatuses(context.Background(), gcoreapi.PurgeStatusQuery{CName: "cdn.site.com"})
 		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: got %+v, %v\nwant %+v", name, got, err, want)
+		}
+	}
+}
+
+// TestListsCDNResourcesByDeliveryDomain: the document's list answers, plain
+// and paginated, read for a cname; deleted resources and other domains are
+// never chosen.
+func TestListsCDNResourcesByDeliveryDomain(t *testing.T) {
+	resource, deleted := fixture(t, "resource.json"), fixture(t, "resource_deleted.json")
+	for name, body := range map[string]string{
+		"plain list": "[" + resource + "," + deleted + "]",
+		"page":       `{"count": 2, "next": null, "previous": null, "results": [` + resource + "," + deleted + "]}",
+	} {
+		for cname, want := range map[string][]int64{"cdn.site.com": {220}, "CDN.site.com": {220}, "cdn2.site.com": nil, "cdn1.yoursite.com": nil} {
+			client, got := serve(t, http.StatusOK, nil, body)
+			listed, err := client.CDNResourcesNamed(context.Background(), cname)
+			var ids []int64
+			for _, r := range listed {
+				ids = append(ids, r.ID)
+			}
+			if err != nil || !reflect.DeepEqual(ids, want) {
+				t.Errorf("%s, %s: got %v, %v; want %v", name, cname, ids, err, want)
+			}
+			if got.path != "/cdn/resources" || got.query != "cname="+url.QueryEscape(cname) {
+				t.Errorf("asked %s?%s", got.path, got.query)
+			}
 		}
 	}
 }

@@ -4,15 +4,17 @@ import (
 	"context"
 
 	actiontimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/actionvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
 var (
-	_ action.Action               = (*cdnPrefetchAction)(nil)
-	_ action.ActionWithConfigure  = (*cdnPrefetchAction)(nil)
-	_ action.ActionWithModifyPlan = (*cdnPrefetchAction)(nil)
+	_ action.Action                     = (*cdnPrefetchAction)(nil)
+	_ action.ActionWithConfigure        = (*cdnPrefetchAction)(nil)
+	_ action.ActionWithConfigValidators = (*cdnPrefetchAction)(nil)
+	_ action.ActionWithModifyPlan       = (*cdnPrefetchAction)(nil)
 )
 
 // cdnPrefetchAction prefetches when Terraform invokes it (Terraform 1.14 and
@@ -43,24 +45,23 @@ func (a *cdnPrefetchAction) Schema(ctx context.Context, _ action.SchemaRequest, 
 		MarkdownDescription: "Loads files into the cache of a Gcore CDN resource each time it is invoked (prefetch). " +
 			"A prefetch never clears the cache: purge changed files first. " +
 			"Needs Terraform 1.14 or later; with older versions and OpenTofu, use the `gcore_cdn_prefetch` resource.",
-		Attributes: map[string]schema.Attribute{
-			"resource_id": schema.NumberAttribute{
-				MarkdownDescription: prefetchResourceIDDescription,
-				Required:            true,
-				Validators:          resourceIDValidators(),
-			},
+		Attributes: withTarget(actionTargetAttributes(prefetchResourceIDDescription), map[string]schema.Attribute{
 			"urls": schema.SetAttribute{
 				MarkdownDescription: prefetchURLsDescription,
 				ElementType:         types.StringType,
 				Required:            true,
 				Validators:          prefetchURLsValidators(),
 			},
-		},
+		}),
 		Blocks: map[string]schema.Block{
 			"timeouts": actionTimeouts(ctx, "How long the prefetch may take, waiting for rate-limit room included: a duration "+
 				"such as `90s` or `20m` (default `20m`)."),
 		},
 	}
+}
+
+func (a *cdnPrefetchAction) ConfigValidators(context.Context) []action.ConfigValidator {
+	return []action.ConfigValidator{actionvalidator.ExactlyOneOf(targetExpressions()...)}
 }
 
 // ModifyPlan fails a plan that would invoke a prefetch that cannot be sent
@@ -92,6 +93,6 @@ func (a *cdnPrefetchAction) Invoke(ctx context.Context, req action.InvokeRequest
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	failure := requestFailure{noun: "prefetch", timeout: invokeTimeout, afterwards: prefetchNotKept}
-	_, diags = a.data.prefetch(ctx, req.Config, args.prefetchArguments, failure, progress(resp, wholeNumber(args.ResourceID)))
+	_, diags = a.data.prefetch(ctx, req.Config, args.prefetchArguments, failure, progress(resp, args.cdnTarget))
 	resp.Diagnostics.Append(diags...)
 }

@@ -45,12 +45,7 @@ func (a *cdnPurgeAction) Schema(ctx context.Context, _ action.SchemaRequest, res
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Purges the cache of a Gcore CDN resource each time it is invoked: by URL, by pattern or all of it. " +
 			"Needs Terraform 1.14 or later; with older versions and OpenTofu, use the `gcore_cdn_purge` resource.",
-		Attributes: map[string]schema.Attribute{
-			"resource_id": schema.NumberAttribute{
-				MarkdownDescription: resourceIDDescription,
-				Required:            true,
-				Validators:          resourceIDValidators(),
-			},
+		Attributes: withTarget(actionTargetAttributes(resourceIDDescription), map[string]schema.Attribute{
 			"urls": schema.SetAttribute{
 				MarkdownDescription: urlsDescription,
 				ElementType:         types.StringType,
@@ -72,7 +67,7 @@ func (a *cdnPurgeAction) Schema(ctx context.Context, _ action.SchemaRequest, res
 				MarkdownDescription: waitForCompletionDescription,
 				Optional:            true,
 			},
-		},
+		}),
 		Blocks: map[string]schema.Block{
 			"timeouts": actionTimeouts(ctx, "How long the purge may take, waiting for rate-limit room included: a duration "+
 				"such as `90s` or `20m` (default `20m`)."),
@@ -81,7 +76,10 @@ func (a *cdnPurgeAction) Schema(ctx context.Context, _ action.SchemaRequest, res
 }
 
 func (a *cdnPurgeAction) ConfigValidators(context.Context) []action.ConfigValidator {
-	return []action.ConfigValidator{actionvalidator.ExactlyOneOf(purgeModeExpressions()...)}
+	return []action.ConfigValidator{
+		actionvalidator.ExactlyOneOf(purgeModeExpressions()...),
+		actionvalidator.ExactlyOneOf(targetExpressions()...),
+	}
 }
 
 // ModifyPlan fails a plan that would invoke a purge that cannot be sent (see
@@ -114,6 +112,6 @@ func (a *cdnPurgeAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	defer cancel()
 	failure := requestFailure{noun: "purge", timeout: invokeTimeout, afterwards: purgeNotKept}
 	_, diags = a.data.purge(ctx, req.Config, args.purgeArguments, args.WaitForCompletion.ValueBool(), failure,
-		progress(resp, wholeNumber(args.ResourceID)))
+		progress(resp, args.cdnTarget))
 	resp.Diagnostics.Append(diags...)
 }

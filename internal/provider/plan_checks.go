@@ -9,7 +9,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
@@ -23,8 +22,8 @@ const planReadTimeout = 5 * time.Second
 
 // plannedRequest is what a plan would send, for the checks made at plan.
 type plannedRequest struct {
-	resourceID types.Number
-	kind       scheduler.Kind
+	target cdnTarget
+	kind   scheduler.Kind
 	// byURL is the attribute that lists the URLs of a purge by URL, to warn
 	// on when the CDN resource cannot purge by URL.
 	byURL *path.Path
@@ -48,13 +47,33 @@ func (d *providerData) check(ctx context.Context, p plannedRequest) diag.Diagnos
 		return diags
 	}
 	ctx = d.mask(ctx)
-	if !p.resourceID.IsUnknown() && !p.resourceID.IsNull() {
-		diags.Append(d.checkCDNResource(ctx, wholeNumber(p.resourceID), p)...)
+	id, known, resolveDiags := d.resolve(ctx, p.target, p.kind.Noun())
+	if diags.Append(planTimeOnly(resolveDiags)...); diags.HasError() {
+		return diags
+	}
+	if known {
+		diags.Append(d.checkCDNResource(ctx, id, p)...)
 	}
 	if p.items != nil {
 		diags.Append(d.checkItemLimit(ctx, p)...)
 	}
 	return diags
+}
+
+// planTimeOnly keeps, of the diagnostics of a lookup at plan, those a user
+// acts on: the domain names no CDN resource, or several; the key is
+// rejected. Anything else (a slow or unreachable API) says nothing now: the
+// apply looks the domain up again.
+func planTimeOnly(diags diag.Diagnostics) diag.Diagnostics {
+	var kept diag.Diagnostics
+	for _, d := range diags {
+		if d.Summary() != "Gcore API key rejected" && d.Summary() != "CDN resource not found" &&
+			d.Summary() != "Several CDN resources have this domain" {
+			continue
+		}
+		kept.Append(d)
+	}
+	return kept
 }
 
 // checkCDNResource raises at plan what the API would answer request p to

@@ -21,8 +21,8 @@ import (
 // /cdn/resources/{resource_id}/prefetch), but in this provider paths are
 // always patterns: exact files are urls, as in a purge by URL.
 type prefetchArguments struct {
-	ResourceID types.Number `tfsdk:"resource_id"`
-	URLs       types.Set    `tfsdk:"urls"`
+	cdnTarget
+	URLs types.Set `tfsdk:"urls"`
 }
 
 func prefetchURLsValidators() []validator.Set {
@@ -43,14 +43,14 @@ func (m prefetchArguments) revalidate(ctx context.Context, config tfsdk.Config) 
 
 // job turns the arguments into the scheduler's job, the files sorted so that
 // the same set always sends the same body.
-func (m prefetchArguments) job(ctx context.Context) (scheduler.Job, diag.Diagnostics) {
+func (m prefetchArguments) job(ctx context.Context, resourceID int64) (scheduler.Job, diag.Diagnostics) {
 	items, diags := sortedItems(ctx, m.URLs)
-	return scheduler.Job{ResourceID: wholeNumber(m.ResourceID), Kind: scheduler.Prefetch, Items: items}, diags
+	return scheduler.Job{ResourceID: resourceID, Kind: scheduler.Prefetch, Items: items}, diags
 }
 
 // planned is the request a plan of m would send.
 func (m prefetchArguments) planned() plannedRequest {
-	p := plannedRequest{resourceID: m.ResourceID, kind: scheduler.Prefetch}
+	p := plannedRequest{target: m.cdnTarget, kind: scheduler.Prefetch}
 	if !m.URLs.IsNull() && !m.URLs.IsUnknown() {
 		urls := path.Root("urls")
 		p.items, p.count = &urls, knownElements(m.URLs)

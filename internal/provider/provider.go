@@ -208,5 +208,5 @@ func (p *gcoreProvider) Actions(_ context.Context) []func() action.Action {
 }
 
 func (p *gcoreProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{newCDNResourceDataSource}
 }

@@ -24,8 +24,10 @@ type providerData struct {
 	planChecks bool
 	scheduler  *scheduler.Scheduler
 	completion *completion.Waiter
-	// cdnResources reads each CDN resource once, within planReadTimeout.
+	// cdnResources reads each CDN resource once, within planReadTimeout;
+	// cnames lists those of each delivery domain once.
 	cdnResources *memo.Cache[int64, gcoreapi.CDNResource]
+	cnames       *memo.Cache[string, []gcoreapi.CDNResource]
 	// unhealableSaid is set once a failure that cannot heal (the host of
 	// base_url does not exist, its certificate does not verify) was said: it
 	// is the same for every request, so it is said once.
@@ -38,6 +40,7 @@ func newProviderData(client *gcoreapi.Client, apiKey string, planChecks bool, op
 		planChecks:   planChecks,
 		completion:   completion.New(client),
 		cdnResources: memo.New(client.CDNResource, planReadTimeout),
+		cnames:       memo.New(client.CDNResourcesNamed, planReadTimeout),
 	}
 	opts.Log = logInfo
 	opts.FindLost = func(ctx context.Context, sent gcoreapi.AcceptedPurge) (gcoreapi.AcceptedPurge, bool) {

@@ -22,10 +22,10 @@ import (
 // purgeArguments say what to purge; the gcore_cdn_purge resource and action
 // share them, with the same descriptions and validators.
 type purgeArguments struct {
-	ResourceID types.Number `tfsdk:"resource_id"`
-	URLs       types.Set    `tfsdk:"urls"`
-	Paths      types.Set    `tfsdk:"paths"`
-	PurgeAll   types.Bool   `tfsdk:"purge_all"`
+	cdnTarget
+	URLs     types.Set  `tfsdk:"urls"`
+	Paths    types.Set  `tfsdk:"paths"`
+	PurgeAll types.Bool `tfsdk:"purge_all"`
 }
 
 // The validators below are shared by the schema and by revalidate, so that a
@@ -80,8 +80,8 @@ func (m purgeArguments) revalidate(ctx context.Context, config tfsdk.Config) dia
 // from purge_all = true: arguments that name nothing to purge are an error,
 // never a purge of everything by default (the API reads an empty list of
 // patterns as one).
-func (m purgeArguments) job(ctx context.Context) (scheduler.Job, diag.Diagnostics) {
-	job := scheduler.Job{ResourceID: wholeNumber(m.ResourceID)}
+func (m purgeArguments) job(ctx context.Context, resourceID int64) (scheduler.Job, diag.Diagnostics) {
+	job := scheduler.Job{ResourceID: resourceID}
 	var set types.Set
 	switch {
 	case !m.URLs.IsNull():
@@ -104,7 +104,7 @@ func (m purgeArguments) job(ctx context.Context) (scheduler.Job, diag.Diagnostic
 
 // planned is the request a plan of m would send.
 func (m purgeArguments) planned() plannedRequest {
-	p := plannedRequest{resourceID: m.ResourceID, kind: scheduler.PurgeAll}
+	p := plannedRequest{target: m.cdnTarget, kind: scheduler.PurgeAll}
 	for _, list := range []struct {
 		name string
 		set  types.Set

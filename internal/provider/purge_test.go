@@ -42,7 +42,7 @@ func TestPurgeArguments_purgeAllOnlyFromPurgeAll(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, diags := c.args.job(context.Background())
+			got, diags := c.args.job(context.Background(), 0)
 			switch {
 			case c.want == nil && (!diags.HasError() || diags[0].Summary() != "Nothing to purge"):
 				t.Errorf("got %+v, %v; want the error Nothing to purge", got, diags)

@@ -3,13 +3,14 @@ package provider
 import (
 	"context"
 	"crypto/rand"
+	"math/big"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/numberplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -18,10 +19,11 @@ import (
 )
 
 var (
-	_ resource.Resource                = (*cdnPrefetchResource)(nil)
-	_ resource.ResourceWithConfigure   = (*cdnPrefetchResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*cdnPrefetchResource)(nil)
-	_ resource.ResourceWithImportState = (*cdnPrefetchResource)(nil)
+	_ resource.Resource                     = (*cdnPrefetchResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*cdnPrefetchResource)(nil)
+	_ resource.ResourceWithConfigure        = (*cdnPrefetchResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*cdnPrefetchResource)(nil)
+	_ resource.ResourceWithImportState      = (*cdnPrefetchResource)(nil)
 )
 
 // cdnPrefetchResource is one prefetch: creating it prefetches, replacing it
@@ -56,17 +58,11 @@ func (r *cdnPrefetchResource) Schema(ctx context.Context, _ resource.SchemaReque
 		MarkdownDescription: "Loads files into the cache of a Gcore CDN resource before the first visitor asks for them " +
 			"(prefetch). Creating the resource sends the prefetch; a change of any argument, `triggers` included, prefetches " +
 			"again. Destroying it sends nothing. A prefetch never clears the cache: purge changed files first.",
-		Attributes: map[string]schema.Attribute{
+		Attributes: withTarget(resourceTargetAttributes(prefetchResourceIDDescription), map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Unique identifier of this prefetch.",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"resource_id": schema.NumberAttribute{
-				MarkdownDescription: prefetchResourceIDDescription,
-				Required:            true,
-				Validators:          resourceIDValidators(),
-				PlanModifiers:       []planmodifier.Number{numberplanmodifier.RequiresReplace()},
 			},
 			"urls": schema.SetAttribute{
 				MarkdownDescription: prefetchURLsDescription,
@@ -87,7 +83,7 @@ func (r *cdnPrefetchResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-		},
+		}),
 		Blocks: map[string]schema.Block{
 			"timeouts": resourceTimeouts(ctx, timeouts.Opts{
 				Create:            true,
@@ -101,13 +97,25 @@ func (r *cdnPrefetchResource) Schema(ctx context.Context, _ resource.SchemaReque
 // check), so that the user learns it before apply; a plan that prefetches
 // nothing needs no key and reads nothing.
 func (r *cdnPrefetchResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.data == nil || !sendsRequest(req, resp) {
+	if r.data == nil || req.Plan.Raw.IsNull() {
 		return
 	}
-	var plan cdnPrefetchModel
-	if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); !resp.Diagnostics.HasError() {
+	var plan, config cdnPrefetchModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	state, diags := priorModel[cdnPrefetchModel](ctx, req.State)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	r.data.planTarget(ctx, config.cdnTarget, &plan.cdnTarget, targetOf(state, func(m *cdnPrefetchModel) cdnTarget { return m.cdnTarget }), resp, "prefetch")
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	if !resp.Diagnostics.HasError() && sendsRequest(req, resp) {
 		resp.Diagnostics.Append(r.data.check(ctx, plan.planned())...)
 	}
+}
+
+func (r *cdnPrefetchResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{resourcevalidator.ExactlyOneOf(targetExpressions()...)}
 }
 
 func (r *cdnPrefetchResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -127,6 +135,11 @@ func (r *cdnPrefetchResource) Create(ctx context.Context, req resource.CreateReq
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	failure := requestFailure{noun: "prefetch", timeout: createTimeout, afterwards: nothingPrefetched}
+	id, _, diags := r.data.resolve(ctx, plan.cdnTarget, "prefetch")
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ResourceID = types.NumberValue(new(big.Float).SetInt64(id))
 	result, diags := r.data.prefetch(ctx, tfsdk.Config(req.Plan), plan.prefetchArguments, failure, nil)
 	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return

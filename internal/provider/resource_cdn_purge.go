@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"crypto/rand"
+	"math/big"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
@@ -11,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/numberplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -58,17 +58,11 @@ func (r *cdnPurgeResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 		MarkdownDescription: "Purges the cache of a Gcore CDN resource: by URL, by pattern or all of it. " +
 			"Creating the resource sends the purge; a change of any argument, `triggers` included, purges again. " +
 			"Destroying it sends nothing.",
-		Attributes: map[string]schema.Attribute{
+		Attributes: withTarget(resourceTargetAttributes(resourceIDDescription), map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Unique identifier of this purge.",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"resource_id": schema.NumberAttribute{
-				MarkdownDescription: resourceIDDescription,
-				Required:            true,
-				Validators:          resourceIDValidators(),
-				PlanModifiers:       []planmodifier.Number{numberplanmodifier.RequiresReplace()},
 			},
 			"urls": schema.SetAttribute{
 				MarkdownDescription: urlsDescription,
@@ -106,7 +100,7 @@ func (r *cdnPurgeResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-		},
+		}),
 		Blocks: map[string]schema.Block{
 			"timeouts": resourceTimeouts(ctx, timeouts.Opts{
 				Create:            true,
@@ -117,18 +111,29 @@ func (r *cdnPurgeResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 }
 
 func (r *cdnPurgeResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{resourcevalidator.ExactlyOneOf(purgeModeExpressions()...)}
+	return []resource.ConfigValidator{
+		resourcevalidator.ExactlyOneOf(purgeModeExpressions()...),
+		resourcevalidator.ExactlyOneOf(targetExpressions()...),
+	}
 }
 
 // ModifyPlan fails a plan that would purge what cannot be purged (see
 // check), so that the user learns it before apply; a plan that purges
 // nothing needs no key and reads nothing.
 func (r *cdnPurgeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.data == nil || !sendsRequest(req, resp) {
+	if r.data == nil || req.Plan.Raw.IsNull() {
 		return
 	}
-	var plan cdnPurgeModel
-	if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); !resp.Diagnostics.HasError() {
+	var plan, config cdnPurgeModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	state, diags := priorModel[cdnPurgeModel](ctx, req.State)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	r.data.planTarget(ctx, config.cdnTarget, &plan.cdnTarget, targetOf(state, func(m *cdnPurgeModel) cdnTarget { return m.cdnTarget }), resp, "purge")
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	if !resp.Diagnostics.HasError() && sendsRequest(req, resp) {
 		resp.Diagnostics.Append(r.data.check(ctx, plan.planned())...)
 	}
 }
@@ -150,6 +155,11 @@ func (r *cdnPurgeResource) Create(ctx context.Context, req resource.CreateReques
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	failure := requestFailure{noun: "purge", timeout: createTimeout, afterwards: nothingRecorded}
+	id, _, diags := r.data.resolve(ctx, plan.cdnTarget, "purge")
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ResourceID = types.NumberValue(new(big.Float).SetInt64(id))
 	result, diags := r.data.purge(ctx, tfsdk.Config(req.Plan), plan.purgeArguments, plan.WaitForCompletion.ValueBool(), failure, nil)
 	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return

@@ -309,7 +309,7 @@ func (dep deploy) purgeKind() scheduler.Kind {
 // planned is the request the plan of dep would send first, to CDN resource
 // id: its purge, or its prefetch.
 func (dep deploy) planned(id types.Number) plannedRequest {
-	p := plannedRequest{resourceID: id, kind: dep.purgeKind()}
+	p := plannedRequest{target: cdnTarget{ResourceID: id, CName: types.StringNull()}, kind: dep.purgeKind()}
 	if len(dep.diff.URLs) == 0 {
 		p.kind = scheduler.Prefetch
 	}

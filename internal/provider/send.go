@@ -42,7 +42,11 @@ func (d *providerData) purge(ctx context.Context, config tfsdk.Config, args purg
 	if diags.HasError() {
 		return scheduler.Result{}, diags
 	}
-	job, jobDiags := args.job(ctx)
+	id, _, resolveDiags := d.resolve(ctx, args.cdnTarget, "purge")
+	if diags.Append(resolveDiags...); diags.HasError() {
+		return scheduler.Result{}, diags
+	}
+	job, jobDiags := args.job(ctx, id)
 	if diags.Append(jobDiags...); diags.HasError() {
 		return scheduler.Result{}, diags
 	}
@@ -75,7 +79,11 @@ func (d *providerData) prefetch(ctx context.Context, config tfsdk.Config, args p
 	if diags.HasError() {
 		return scheduler.Result{}, diags
 	}
-	job, jobDiags := args.job(ctx)
+	id, _, resolveDiags := d.resolve(ctx, args.cdnTarget, "prefetch")
+	if diags.Append(resolveDiags...); diags.HasError() {
+		return scheduler.Result{}, diags
+	}
+	job, jobDiags := args.job(ctx, id)
 	if diags.Append(jobDiags...); diags.HasError() {
 		return scheduler.Result{}, diags
 	}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -69,8 +72,31 @@ func (a *actionBase) Configure(_ context.Context, req action.ConfigureRequest, r
 }
 
 // progress reports the scheduler's news as Terraform shows an action's
-// progress, naming the CDN resource.
-func progress(resp *action.InvokeResponse, resourceID int64) func(string) {
-	subject := fmt.Sprintf("CDN resource %d: ", resourceID)
+// progress, naming the CDN resource as the configuration does.
+func progress(resp *action.InvokeResponse, t cdnTarget) func(string) {
+	subject := fmt.Sprintf("CDN resource %s: ", t.CName.ValueString())
+	if !t.ResourceID.IsNull() {
+		subject = fmt.Sprintf("CDN resource %d: ", wholeNumber(t.ResourceID))
+	}
 	return func(msg string) { resp.SendProgress(action.InvokeProgressEvent{Message: subject + msg}) }
+}
+
+// priorModel reads the state before a planned change into an M; nil when
+// there is none (a create).
+func priorModel[M any](ctx context.Context, state tfsdk.State) (*M, diag.Diagnostics) {
+	if state.Raw.IsNull() {
+		return nil, nil
+	}
+	var m M
+	diags := state.Get(ctx, &m)
+	return &m, diags
+}
+
+// targetOf is the CDN target of a prior state; nil when there is none.
+func targetOf[M any](state *M, target func(*M) cdnTarget) *cdnTarget {
+	if state == nil {
+		return nil
+	}
+	t := target(state)
+	return &t
 }
