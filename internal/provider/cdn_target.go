@@ -31,7 +31,7 @@ type cdnTarget struct {
 
 // Descriptions of the two ways to name a CDN resource.
 const (
-	targetResourceIDDescription = "ID of the CDN resource, as the Gcore Customer Portal shows it. Exactly one of " +
+	targetResourceIDDescription = "As the Gcore Customer Portal shows it. Exactly one of " +
 		"`resource_id` and `cname` is required."
 	targetCNameDescription = "The CDN resource's delivery domain (its `cname`, such as `cdn.example.com`), as an " +
 		"alternative to `resource_id`: the provider looks the ID up (`GET /cdn/resources?cname=...`), once per run and " +

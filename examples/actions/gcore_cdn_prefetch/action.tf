@@ -68,6 +68,9 @@ action "gcore_cdn_prefetch" "media" {
   config {
     resource_id = var.resource_id
     urls        = ["/${each.value}"]
-    timeout     = "30m"
+
+    timeouts {
+      invoke = "30m"
+    }
   }
 }

@@ -56,6 +56,9 @@ action "gcore_cdn_purge" "site" {
   config {
     resource_id = var.resource_id
     urls        = ["/${each.value}"]
-    timeout     = "30m"
+
+    timeouts {
+      invoke = "30m"
+    }
   }
 }

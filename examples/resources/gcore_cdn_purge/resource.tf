@@ -1,7 +1,8 @@
 # By URL: up to 100 files, each a path starting with "/", query string kept.
+# The CDN resource is named by its delivery domain.
 resource "gcore_cdn_purge" "files" {
-  resource_id = 123456
-  urls        = ["/index.html", "/assets/app.js", "/img/logo.png?v=3"]
+  cname = "cdn.example.com"
+  urls  = ["/index.html", "/assets/app.js", "/img/logo@2x.png?v=3"]
 }
 
 # By pattern: up to 10 patterns, "*" only at the end. Purged again whenever
