@@ -34,13 +34,18 @@ const (
 
 // resourceTimeouts is the timeouts block of a resource, as
 // terraform-plugin-framework-timeouts writes it, with each duration also
-// checked to be positive at plan.
+// checked to be positive at plan (the tests of every timeout refusal fail if
+// the package ever writes its block otherwise).
 func resourceTimeouts(ctx context.Context, opts timeouts.Opts) resourceschema.Block {
-	block := timeouts.Block(ctx, opts).(resourceschema.SingleNestedBlock)
+	block, ok := timeouts.Block(ctx, opts).(resourceschema.SingleNestedBlock)
+	if !ok {
+		return timeouts.Block(ctx, opts)
+	}
 	for name, a := range block.Attributes {
-		s := a.(resourceschema.StringAttribute)
-		s.Validators = append(s.Validators, positiveTimeout())
-		block.Attributes[name] = s
+		if s, ok := a.(resourceschema.StringAttribute); ok {
+			s.Validators = append(s.Validators, positiveTimeout())
+			block.Attributes[name] = s
+		}
 	}
 	return block
 }
@@ -48,11 +53,16 @@ func resourceTimeouts(ctx context.Context, opts timeouts.Opts) resourceschema.Bl
 // actionTimeouts is the timeouts block of an action, in the same shape as a
 // resource's (timeouts { invoke = "20m" }).
 func actionTimeouts(ctx context.Context, description string) actionschema.Block {
-	block := actiontimeouts.BlockWithOpts(ctx, actiontimeouts.Opts{InvokeDescription: description}).(actionschema.SingleNestedBlock)
+	opts := actiontimeouts.Opts{InvokeDescription: description}
+	block, ok := actiontimeouts.BlockWithOpts(ctx, opts).(actionschema.SingleNestedBlock)
+	if !ok {
+		return actiontimeouts.BlockWithOpts(ctx, opts)
+	}
 	for name, a := range block.Attributes {
-		s := a.(actionschema.StringAttribute)
-		s.Validators = append(s.Validators, positiveTimeout())
-		block.Attributes[name] = s
+		if s, ok := a.(actionschema.StringAttribute); ok {
+			s.Validators = append(s.Validators, positiveTimeout())
+			block.Attributes[name] = s
+		}
 	}
 	return block
 }
