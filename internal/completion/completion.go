@@ -195,7 +195,7 @@ func (w *Waiter) newPoll(ctx context.Context, cname string, purges []gcoreapi.Ac
 	return p
 }
 
-// read reads the history once, settles what it can, and returns how long to
+// read reads the history once, decides what it can, and returns how long to
 // wait before the next reading.
 func (p *poll) read() time.Duration {
 	wait := p.step
@@ -227,10 +227,10 @@ func (p *poll) read() time.Duration {
 	case failure.Transient:
 		p.lastErr = err
 	default:
-		p.settlePending(Unconfirmed, "the purge history could not be read: "+err.Error())
+		p.endPending(Unconfirmed, "the purge history could not be read: "+err.Error())
 	}
 	if !now.Before(p.graceEnd) {
-		p.settleMissing(now)
+		p.giveUpMissing(now)
 	}
 	return wait
 }
@@ -254,8 +254,8 @@ func (p *poll) queries() []gcoreapi.PurgeStatusQuery {
 	return qs
 }
 
-// settleMissing gives up on the pending requests not found in the history.
-func (p *poll) settleMissing(now time.Time) {
+// giveUpMissing gives up on the pending requests not found in the history.
+func (p *poll) giveUpMissing(now time.Time) {
 	reason := "not found in the purge history within " + now.Sub(p.start).Round(time.Second).String()
 	if p.lastErr != nil {
 		reason += "; its latest reading failed: " + p.lastErr.Error()
@@ -267,8 +267,8 @@ func (p *poll) settleMissing(now time.Time) {
 	}
 }
 
-// settlePending ends every pending request in state, for reason.
-func (p *poll) settlePending(state State, reason string) {
+// endPending ends every pending request in state, for reason.
+func (p *poll) endPending(state State, reason string) {
 	for i := range p.report.Outcomes {
 		if o := &p.report.Outcomes[i]; o.State == pending {
 			o.State, o.Reason = state, reason
@@ -308,21 +308,21 @@ func (p *poll) sleep(wait time.Duration) bool {
 // missing reports whether o waits for a history entry not found yet.
 func missing(o Outcome) bool { return o.State == pending && o.PurgeID == 0 }
 
-// finish settles the requests still pending when ctx ended or its deadline
+// finish ends the requests still pending when ctx ended or its deadline
 // came: in progress is timed out (cancelled: unconfirmed), missing is
 // unconfirmed.
 func (p *poll) finish() {
 	waited := time.Since(p.start).Round(time.Second)
-	p.settleMissing(time.Now())
+	p.giveUpMissing(time.Now())
 	if errors.Is(p.ctx.Err(), context.Canceled) {
-		p.settlePending(Unconfirmed, fmt.Sprintf("still in progress when waiting was cancelled after %s", waited))
+		p.endPending(Unconfirmed, fmt.Sprintf("still in progress when waiting was cancelled after %s", waited))
 	} else {
-		p.settlePending(TimedOut, fmt.Sprintf("timed out while in progress, after waiting %s", waited))
+		p.endPending(TimedOut, fmt.Sprintf("timed out while in progress, after waiting %s", waited))
 	}
 }
 
 // match finds the history's entries for the pending outcomes among records
-// and settles those whose entry is no longer in progress. Purges claim in
+// and decides those whose entry is no longer in progress. Purges claim in
 // the order the API accepted them, so that of two with one payload, the
 // earlier takes the earlier entry.
 func (w *Waiter) match(outcomes []Outcome, records []gcoreapi.PurgeRecord) {
@@ -344,7 +344,7 @@ func (w *Waiter) match(outcomes []Outcome, records []gcoreapi.PurgeRecord) {
 		}
 		o.PurgeID = id
 		if i := slices.IndexFunc(records, func(r gcoreapi.PurgeRecord) bool { return r.ID == id }); i >= 0 {
-			o.State, o.Reason = settled(records[i].Status)
+			o.State, o.Reason = stateOf(records[i].Status)
 		}
 	}
 }
@@ -427,9 +427,9 @@ func decoded(path string) string {
 	return path
 }
 
-// settled is what a status of the history means for a request: pending while
+// stateOf is what a status of the history means for a request: pending while
 // it is in progress.
-func settled(status gcoreapi.PurgeStatus) (State, string) {
+func stateOf(status gcoreapi.PurgeStatus) (State, string) {
 	switch status {
 	case gcoreapi.StatusInProgress:
 		return pending, ""

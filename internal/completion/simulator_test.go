@@ -20,7 +20,7 @@ import (
 func TestWaitsForPurgesOfTheSimulator(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sim, err := simulator.New(simulator.Config{
-			APIKeys: []string{"key"}, PurgeCompletion: 20 * time.Second, Resources: map[int64]simulator.Resource{5: {Cname: cname}},
+			APIKeys: []string{"key"}, PurgeCompletion: 20 * time.Second, Resources: map[int64]simulator.Resource{5: {CName: cname}},
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -28,10 +28,10 @@ const (
 
 func cnameSimulator() simulator.Config {
 	return simulator.Config{Limits: roomyLimits, Resources: map[int64]simulator.Resource{
-		testResourceID:     {Cname: siteDomain, SecondaryHostnames: []string{"www.example.com"}},
-		testResourceID + 1: {Cname: otherDomain, NoPurgeByURLs: true, Status: "suspended"},
-		testResourceID + 2: {Cname: otherDomain, Deleted: true},
-		testResourceID + 3: {Cname: "alias.example.com"},
+		testResourceID:     {CName: siteDomain, SecondaryHostnames: []string{"www.example.com"}},
+		testResourceID + 1: {CName: otherDomain, NoPurgeByURLs: true, Status: "suspended"},
+		testResourceID + 2: {CName: otherDomain, Deleted: true},
+		testResourceID + 3: {CName: "alias.example.com"},
 	}}
 }
 

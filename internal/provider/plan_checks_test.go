@@ -23,8 +23,8 @@ import (
 // testResourceID purges by URL, testResourceID+1 cannot.
 func checkedSite() simulator.Config {
 	return simulator.Config{Limits: roomyLimits, Resources: map[int64]simulator.Resource{
-		testResourceID:     {Cname: "site.example.com"},
-		testResourceID + 1: {Cname: "legacy.example.com", NoPurgeByURLs: true},
+		testResourceID:     {CName: "site.example.com"},
+		testResourceID + 1: {CName: "legacy.example.com", NoPurgeByURLs: true},
 	}}
 }
 

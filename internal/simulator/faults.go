@@ -91,10 +91,10 @@ func (s *Simulator) takeFault(r *http.Request) Fault {
 	return Fault{}
 }
 
-// settledBefore plays the steps of f that come before the API handles the
-// request, and reports whether they settled it (answered, dropped or
+// answeredBefore plays the steps of f that come before the API handles the
+// request, and reports whether they ended it (answered, dropped or
 // abandoned).
-func (s *Simulator) settledBefore(f Fault, w http.ResponseWriter, r *http.Request, rec *Request) bool {
+func (s *Simulator) answeredBefore(f Fault, w http.ResponseWriter, r *http.Request, rec *Request) bool {
 	switch {
 	case !wait(r.Context(), f.Delay):
 		s.finish(rec, 0, false) // the client is gone: there is no one to answer
@@ -109,9 +109,9 @@ func (s *Simulator) settledBefore(f Fault, w http.ResponseWriter, r *http.Reques
 	return false
 }
 
-// settledAfter plays the steps of f that come once the API has handled the
-// request, and reports whether they settled it.
-func (s *Simulator) settledAfter(f Fault, w http.ResponseWriter, r *http.Request, rec *Request) bool {
+// answeredAfter plays the steps of f that come once the API has handled the
+// request, and reports whether they ended it.
+func (s *Simulator) answeredAfter(f Fault, w http.ResponseWriter, r *http.Request, rec *Request) bool {
 	switch {
 	case !wait(r.Context(), f.DelayAnswer):
 		s.finish(rec, 0, false)

@@ -107,7 +107,7 @@ type purgeStatusResponse struct {
 // purgeResource is the reference's "resource" of a PurgeStatusResponse.
 type purgeResource struct {
 	ID    int64  `json:"id"`
-	Cname string `json:"cname"`
+	CName string `json:"cname"`
 }
 
 // historyFilter is the query of GET /cdn/purge_statuses.
@@ -189,7 +189,7 @@ func (s *Simulator) history(f historyFilter) []purgeStatusResponse {
 		entries = append(entries, purgeStatusResponse{
 			PurgeID:   r.ID,
 			Status:    status,
-			Resource:  purgeResource{ID: r.ResourceID, Cname: r.CName},
+			Resource:  purgeResource{ID: r.ResourceID, CName: r.CName},
 			Payload:   s.payload(r.Purge),
 			Created:   formatTime(r.created(), s.spaced),
 			PurgeType: r.Type,

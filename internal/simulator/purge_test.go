@@ -173,7 +173,7 @@ func TestPurgeAcceptedWithoutABody(t *testing.T) {
 func TestAcceptedPurgesAreRecorded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		t0 := time.Now()
-		s := newSim(t, Config{Resources: map[int64]Resource{7: {Cname: "static.example.org"}, 8: {}, 9: {}}})
+		s := newSim(t, Config{Resources: map[int64]Resource{7: {CName: "static.example.org"}, 8: {}, 9: {}}})
 		for i, body := range []string{`{"urls": ["/a.jpg", "/b?v=1&w=2"]}`, `{"paths": ["/img/*", "/css"]}`, `{"paths": []}`} {
 			expect(t, purge(s, int64(7+i), body), 201, "")
 			time.Sleep(time.Second)

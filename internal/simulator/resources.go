@@ -11,8 +11,8 @@ import (
 
 // Resource is a CDN resource of the account.
 type Resource struct {
-	// Cname is its delivery domain; "" answers cdn<ID>.example.com.
-	Cname string
+	// CName is its delivery domain; "" answers cdn<ID>.example.com.
+	CName string
 	// SecondaryHostnames are its additional delivery domains.
 	SecondaryHostnames []string
 	// Status is "active" (the default), "suspended" or "processed"; or
@@ -68,8 +68,8 @@ func (s *Simulator) resource(id int64) (Resource, bool) {
 }
 
 func (r Resource) cname(id int64) string {
-	if r.Cname != "" {
-		return r.Cname
+	if r.CName != "" {
+		return r.CName
 	}
 	return fmt.Sprintf("cdn%d.example.com", id)
 }
@@ -93,7 +93,7 @@ func (r Resource) enabled() bool { return !r.deleted() }
 // order; nullable fields are pointers, written null when nil.
 type resourceResponse struct {
 	ID                 int64      `json:"id"`
-	Cname              string     `json:"cname"`
+	CName              string     `json:"cname"`
 	Active             bool       `json:"active"`
 	Enabled            bool       `json:"enabled"`
 	Status             string     `json:"status"`
@@ -137,7 +137,7 @@ type deletedResourceResponse struct {
 	Client  int64  `json:"client"`
 	Status  string `json:"status"`
 	Updated string `json:"updated"`
-	Cname   string `json:"cname"`
+	CName   string `json:"cname"`
 }
 
 // resourceAnswer is CDN resource id as GET /cdn/resources/{id} and the list
@@ -148,10 +148,10 @@ func (s *Simulator) resourceAnswer(id int64, res Resource) any {
 	created := formatTime(s.created, false)
 	if res.deleted() {
 		return deletedResourceResponse{ID: id, Deleted: true, Client: s.accountID(), Status: res.status(),
-			Updated: created, Cname: res.cname(id)}
+			Updated: created, CName: res.cname(id)}
 	}
 	return resourceResponse{
-		ID: id, Cname: res.cname(id), Active: !res.Inactive, Enabled: res.enabled(), Status: res.status(),
+		ID: id, CName: res.cname(id), Active: !res.Inactive, Enabled: res.enabled(), Status: res.status(),
 		Client: s.accountID(), Created: created, Updated: created,
 		OriginGroup: id, OriginGroupName: "Origins of " + res.cname(id), OriginProtocol: "HTTP",
 		SecondaryHostnames: append([]string{}, res.SecondaryHostnames...),

@@ -28,9 +28,9 @@ const deletedResource = `{"id":222,"deleted":true,"client":100,"status":"deleted
 
 // account is the CDN resources of the tests of the resource endpoints.
 var account = map[int64]Resource{
-	220: {Cname: "cdn.site.com", SecondaryHostnames: []string{"cdn1.yoursite.com", "cdn2.yoursite.com"}},
-	221: {Cname: "static.example.org", Status: "suspended", Inactive: true, NoPurgeByURLs: true},
-	222: {Cname: "cdn2.site.com", Deleted: true},
+	220: {CName: "cdn.site.com", SecondaryHostnames: []string{"cdn1.yoursite.com", "cdn2.yoursite.com"}},
+	221: {CName: "static.example.org", Status: "suspended", Inactive: true, NoPurgeByURLs: true},
+	222: {CName: "cdn2.site.com", Deleted: true},
 	223: {Status: "processed", SecondaryHostnames: []string{"cdn1.yoursite.com"}},
 }
 

@@ -191,7 +191,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, tooLarge := readBody(w, r)
 	rec := s.record(r, body)
 	fault := s.takeFault(r)
-	if s.settledBefore(fault, w, r, rec) {
+	if s.answeredBefore(fault, w, r, rec) {
 		return
 	}
 	a := message(http.StatusRequestEntityTooLarge, "Request body is too large.")
@@ -199,7 +199,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a = s.handle(r, body)
 	}
 	a.header = mergeHeaders(fault.Header, a.header)
-	if s.settledAfter(fault, w, r, rec) {
+	if s.answeredAfter(fault, w, r, rec) {
 		return
 	}
 	s.reply(w, rec, a)
