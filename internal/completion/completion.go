@@ -57,8 +57,12 @@ const (
 	// createdSlack is how long before the API's time of acceptance a
 	// matching entry may have been created.
 	createdSlack = time.Minute
-	firstPoll    = time.Second
-	maxPoll      = 15 * time.Second
+	// findSlack is how long before a lost purge was sent, by the API's
+	// clock, its entry may say it was created: the API's clock is known to
+	// the second of a Date header, plus a second of margin.
+	findSlack = 2 * time.Second
+	firstPoll = time.Second
+	maxPoll   = 15 * time.Second
 )
 
 // Waiter waits for the purges of one provider instance. Its claims on
@@ -152,16 +156,21 @@ func (w *Waiter) Wait(ctx context.Context, cname string, purges []gcoreapi.Accep
 	}
 }
 
-// Find reads the purge history once for purge, whose answer was lost: it
-// reports whether an entry matches it, by the rules of Wait, whatever its
-// status (the API took the purge in). A found entry is claimed for purge, as
-// Wait claims one, so that a later Wait of purge finds it again.
+// Find reads the purge history once for purge, whose answer was lost (its
+// At is when it was sent, by the API's clock as far as known): it reports
+// whether an entry matches it, by the rules of Wait, whatever its status
+// (the API took the purge in), created no earlier than findSlack before it
+// was sent: an earlier entry of the same payload (an earlier run's) must
+// never be taken for it, or the purge would not be sent again. A found entry
+// is claimed for purge, as Wait claims one, so that a later Wait of purge
+// finds it again.
 func (w *Waiter) Find(ctx context.Context, cname string, purge gcoreapi.AcceptedPurge) bool {
-	q := gcoreapi.PurgeStatusQuery{CName: cname, Type: purge.Type, From: purge.At.Add(-createdSlack)}
-	records, err := w.api.PurgeStatuses(ctx, q)
+	from := purge.At.Add(-findSlack)
+	records, err := w.api.PurgeStatuses(ctx, gcoreapi.PurgeStatusQuery{CName: cname, Type: purge.Type, From: from})
 	if err != nil && !errors.Is(err, gcoreapi.ErrHistoryTruncated) {
 		return false
 	}
+	records = slices.DeleteFunc(records, func(r gcoreapi.PurgeRecord) bool { return r.Created.Before(from) })
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	_, found := w.claim(purge, records)

@@ -23,7 +23,7 @@ func TestFindClaimsTheEntryForALaterWait(t *testing.T) {
 		if !h.w.Find(context.Background(), cname, lost) {
 			t.Fatal("Find did not find a purge in progress: the API took it in")
 		}
-		wantQuery := gcoreapi.PurgeStatusQuery{CName: cname, Type: byURL, From: t0.Add(-time.Minute)}
+		wantQuery := gcoreapi.PurgeStatusQuery{CName: cname, Type: byURL, From: t0.Add(-findSlack)}
 		if len(h.api.readings) != 1 || h.api.readings[0].q != wantQuery {
 			t.Fatalf("readings = %+v, want one of %+v", h.api.readings, wantQuery)
 		}
@@ -46,6 +46,9 @@ func TestFindReportsWhatTheHistoryLacks(t *testing.T) {
 	}{
 		{"another payload", []entry{purge(20, byURL, 200*time.Millisecond, gcoreapi.StatusSuccessful, 0, "/a", "/b")}, nil},
 		{"over a minute before", []entry{purge(20, byURL, -61*time.Second, gcoreapi.StatusSuccessful, 0, "/a")}, nil},
+		// An earlier run's purge of the same files, seconds before this one
+		// was sent: taking it would leave the files unpurged.
+		{"an earlier purge of the same payload", []entry{purge(20, byURL, -3*time.Second, gcoreapi.StatusSuccessful, 0, "/a")}, nil},
 		{"unreadable history", []entry{purge(20, byURL, 200*time.Millisecond, gcoreapi.StatusSuccessful, 0, "/a")},
 			func(t *testing.T) error { return answer(t, http.StatusBadGateway, nil) }},
 	} {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"time"
 	"unicode"
 )
 
@@ -41,6 +42,9 @@ type Client struct {
 	http      *http.Client
 	// accepted counts the purges the API accepted, to key them.
 	accepted atomic.Uint64
+	// clockOffset is how far the API's clock runs ahead of the local one,
+	// by the Date of its latest answer (to the second).
+	clockOffset atomic.Int64
 }
 
 // New checks the configuration and returns a client.
@@ -142,6 +146,9 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
+	if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		c.clockOffset.Store(int64(date.Sub(time.Now().Truncate(time.Second))))
+	}
 	if header != nil {
 		*header = resp.Header
 	}

@@ -145,9 +145,11 @@ func (c *Client) Purge(ctx context.Context, resourceID int64, p Purge) (Accepted
 	return AcceptedPurge{Key: c.accepted.Add(1), ResourceID: resourceID, Purge: p, At: at.UTC()}, nil
 }
 
-// Found is a purge the API accepted although its answer was lost, as found
-// in the purge history: sent at the local time at, keyed like the purges
-// Purge returns.
+// Found is a purge the API may have accepted although its answer was lost,
+// to look up in the purge history: sent at the local time at, which it turns
+// into the API's time by the Date of the API's latest answer; keyed like the
+// purges Purge returns.
 func (c *Client) Found(resourceID int64, p Purge, at time.Time) AcceptedPurge {
+	at = at.Add(time.Duration(c.clockOffset.Load()))
 	return AcceptedPurge{Key: c.accepted.Add(1), ResourceID: resourceID, Purge: p, At: at.UTC()}
 }

@@ -451,6 +451,9 @@ func (h *harness) checkSimCalls(mark *int, want ...string) resource.TestCheckFun
 // limitsCall is the account-limits call as simCalls shows it answered.
 const limitsCall = "GET /cdn/clients/me/limits -> 200"
 
+// historyCall is a reading of the purge history as simCalls shows it.
+const historyCall = "GET /cdn/purge_statuses -> 200"
+
 // diagnostic matches Terraform's output when it holds each of parts, in
 // order. Terraform wraps long lines at spaces, so a space in a part matches
 // any run of white space; everything else is literal.

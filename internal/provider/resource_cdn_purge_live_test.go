@@ -228,19 +228,24 @@ func TestAccCDNPurge_droppedAndSlowAnswersAreRetried(t *testing.T) {
 				PreConfig:         func() { h.injectFault(simulator.Fault{Drop: true}) },
 				Config:            h.purgeConfig(`urls = ["/app.js"]`),
 				ConfigStateChecks: stateHoldsPurge(),
-				Check:             h.checkSimCalls(&mark, limitsCall, limitsCall, purge+" -> dropped", purge+" -> 201"),
+				// Before the retry, the purge history says the purge was not
+				// taken in: it is sent again.
+				Check: h.checkSimCalls(&mark, limitsCall, limitsCall, purge+" -> dropped", historyCall, purge+" -> 201"),
 			},
 			{
 				// The simulator would answer after a minute; the attempt gives
-				// up after 2s and the retry is answered at once.
+				// up after 2s, the history has no such purge, and the retry is
+				// answered at once. (Another file than step 1's: the lookup
+				// takes an identical purge made within 2 seconds before for
+				// the lost one.)
 				PreConfig: func() { h.injectFault(simulator.Fault{Delay: time.Minute}) },
-				Config: h.purgeConfig(`urls = ["/app.js"]
+				Config: h.purgeConfig(`urls = ["/app2.js"]
   triggers = { release = "2" }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(purgeAddress, plancheck.ResourceActionReplace),
 				}},
 				ConfigStateChecks: stateHoldsPurge(),
-				Check:             h.checkSimCalls(&mark, limitsCall, limitsCall, purge+" -> no answer", purge+" -> 201"),
+				Check:             h.checkSimCalls(&mark, limitsCall, limitsCall, purge+" -> no answer", historyCall, purge+" -> 201"),
 			},
 		},
 	})
