@@ -29,6 +29,9 @@ type cdnTarget struct {
 	CName      types.String `tfsdk:"cname"`
 }
 
+// target is t itself, for the arguments that embed it.
+func (t cdnTarget) target() cdnTarget { return t }
+
 // Descriptions of the two ways to name a CDN resource.
 const (
 	targetResourceIDDescription = "As the Gcore Customer Portal shows it. Exactly one of " +

@@ -29,37 +29,55 @@ func (d *providerData) send(ctx context.Context, job scheduler.Job) (scheduler.R
 	return result, err
 }
 
-// purge checks the arguments once more, now that every value is known, then
-// purges within ctx's deadline; with wait, it then waits, within the same
-// deadline, until the purge history says the purge is done. failure says
-// what follows a failure; progress, if not nil, hears how it goes.
+// arguments are what a resource or action asks to send, checked once more
+// at apply, now that every value is known.
+type arguments interface {
+	revalidate(ctx context.Context, config tfsdk.Config) diag.Diagnostics
+	target() cdnTarget
+	job(ctx context.Context, resourceID int64) (scheduler.Job, diag.Diagnostics)
+}
+
+// sendArguments checks args once more, resolves the CDN resource they name,
+// and sends their job within ctx's deadline. diags stop it before anything
+// is sent; err is the scheduler's, with the partial result.
+func (d *providerData) sendArguments(ctx context.Context, config tfsdk.Config, args arguments, noun string,
+	progress func(string),
+) (job scheduler.Job, result scheduler.Result, diags diag.Diagnostics, err error) {
+	diags = d.requireAPIKey()
+	diags.Append(args.revalidate(ctx, config)...)
+	if diags.HasError() {
+		return job, result, diags, nil
+	}
+	id, _, resolveDiags := d.resolve(ctx, args.target(), noun)
+	if diags.Append(resolveDiags...); diags.HasError() {
+		return job, result, diags, nil
+	}
+	job, jobDiags := args.job(ctx, id)
+	if diags.Append(jobDiags...); diags.HasError() {
+		return job, result, diags, nil
+	}
+	job.Progress = progress
+	result, err = d.send(ctx, job)
+	return job, result, diags, err
+}
+
+// purge purges as args say, within ctx's deadline; with wait, it then
+// waits, within the same deadline, until the purge history says the purge is
+// done. failure says what follows a failure; progress, if not nil, hears how
+// it goes.
 func (d *providerData) purge(ctx context.Context, config tfsdk.Config, args purgeArguments, wait bool, failure requestFailure,
 	progress func(string),
 ) (scheduler.Result, diag.Diagnostics) {
 	ctx = d.mask(ctx)
-	diags := d.requireAPIKey()
-	diags.Append(args.revalidate(ctx, config)...)
-	if diags.HasError() {
-		return scheduler.Result{}, diags
-	}
-	id, _, resolveDiags := d.resolve(ctx, args.cdnTarget, "purge")
-	if diags.Append(resolveDiags...); diags.HasError() {
-		return scheduler.Result{}, diags
-	}
-	job, jobDiags := args.job(ctx, id)
-	if diags.Append(jobDiags...); diags.HasError() {
-		return scheduler.Result{}, diags
-	}
-	job.Progress = progress
-	result, err := d.send(ctx, job)
-	if err != nil {
+	job, result, diags, err := d.sendArguments(ctx, config, args, "purge", progress)
+	switch {
+	case diags.HasError():
+	case err != nil:
 		if job.Kind == scheduler.PurgeByURL {
 			failure.afterwards = joinParagraphs(d.explainURLRefusal(ctx, job.ResourceID, err), failure.afterwards)
 		}
 		diags.Append(failure.diagnostics(err, job.ResourceID)...)
-		return result, diags
-	}
-	if wait {
+	case wait:
 		report, waitDiags := d.awaitCompletion(ctx, job.ResourceID, result.Purges, completionProgress(progress))
 		diags.Append(waitDiags...)
 		diags.Append(incompleteError(report, failure.afterwards)...)
@@ -67,29 +85,14 @@ func (d *providerData) purge(ctx context.Context, config tfsdk.Config, args purg
 	return result, diags
 }
 
-// prefetch checks the arguments once more, now that every value is known,
-// then prefetches within ctx's deadline, in the queue of the CDN resource's
-// prefetches.
+// prefetch prefetches as args say, within ctx's deadline, in the queue of
+// the CDN resource's prefetches.
 func (d *providerData) prefetch(ctx context.Context, config tfsdk.Config, args prefetchArguments, failure requestFailure,
 	progress func(string),
 ) (scheduler.Result, diag.Diagnostics) {
 	ctx = d.mask(ctx)
-	diags := d.requireAPIKey()
-	diags.Append(args.revalidate(ctx, config)...)
-	if diags.HasError() {
-		return scheduler.Result{}, diags
-	}
-	id, _, resolveDiags := d.resolve(ctx, args.cdnTarget, "prefetch")
-	if diags.Append(resolveDiags...); diags.HasError() {
-		return scheduler.Result{}, diags
-	}
-	job, jobDiags := args.job(ctx, id)
-	if diags.Append(jobDiags...); diags.HasError() {
-		return scheduler.Result{}, diags
-	}
-	job.Progress = progress
-	result, err := d.send(ctx, job)
-	if err != nil {
+	job, result, diags, err := d.sendArguments(ctx, config, args, "prefetch", progress)
+	if !diags.HasError() && err != nil {
 		failure.afterwards = joinParagraphs(refusedURLs(err), failure.afterwards)
 		diags.Append(failure.diagnostics(err, job.ResourceID)...)
 	}
