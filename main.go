@@ -2,12 +2,11 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"log"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/provider"
 )
@@ -27,11 +26,17 @@ func main() {
 		return
 	}
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: provider.RegistryAddress,
-		Debug:   debug,
-	})
+	server, err := provider.NewServer(version)
 	if err != nil {
+		log.Fatal(err.Error())
+	}
+	var opts []tf6server.ServeOpt
+	if debug {
+		// Prints the TF_REATTACH_PROVIDERS setting to give Terraform, and
+		// serves until interrupted.
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	if err := tf6server.Serve(provider.RegistryAddress, server, opts...); err != nil {
 		log.Fatal(err.Error())
 	}
 }

@@ -53,13 +53,9 @@ type gcoreProvider struct {
 	// zero value means its defaults. Only tests set it, to make faults quick
 	// to play out; it is never read from the schema.
 	schedulerOptions scheduler.Options
-}
-
-// New returns the provider factory that main serves.
-func New(version string) func() provider.Provider {
-	return func() provider.Provider {
-		return &gcoreProvider{version: version}
-	}
+	// shared receives what Configure made, for the server beside this
+	// provider (newMuxServer).
+	shared *sharedData
 }
 
 type providerModel struct {
@@ -167,6 +163,7 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	resp.ResourceData = data
 	resp.ActionData = data
 	resp.DataSourceData = data
+	p.shared.set(data)
 }
 
 // settingWithFallback returns the attribute when set, else the environment
@@ -199,7 +196,8 @@ func planChecksSetting(attr types.Bool) (bool, error) {
 }
 
 func (p *gcoreProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{newCDNPurgeResource, newCDNPurgeChangedFilesResource, newCDNPrefetchResource}
+	// gcore_cdn_purge_changed_files is served beside (newMuxServer).
+	return []func() resource.Resource{newCDNPurgeResource, newCDNPrefetchResource}
 }
 
 // Actions need Terraform 1.14 or later; older versions ignore them.

@@ -79,7 +79,7 @@ func TestAccCDNPurgeChangedFiles_timeoutPartWayThenTheRest(t *testing.T) {
 			},
 			{
 				Config:           h.siteConfig(numberedFiles(300, "v2"), ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, all[200:]...)},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, because("changed", all[200:]...))},
 			},
 			{
 				Config:           h.siteConfig(numberedFiles(300, "v2"), ""),
