@@ -149,7 +149,7 @@ func TestAccCDNPurgeChangedFiles_waitAndPrefetch(t *testing.T) {
 				},
 			},
 			{
-				Config:           h.siteConfig(second, options),
+				Config: h.siteConfig(second, options),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate,
 					because("changed", "/a.js").and(because("removed", "/gone.js")).and(because("added", "/new.js")))},
 				Check: func(*terraform.State) error {

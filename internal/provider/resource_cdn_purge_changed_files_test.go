@@ -243,10 +243,10 @@ func TestAccCDNPurgeChangedFiles_encodingAndIndexDocument(t *testing.T) {
 	want := []string{"/", "/%C3%BCn%C3%AF.css", "/a%20b.png", "/docs/", "/docs/index.html", "/index.html", "/my%20file.js"}
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config:           h.siteConfig(files, `index_document = "index.html"`),
+			Config: h.siteConfig(files, `index_document = "index.html"`),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionCreate,
 				because("created", want...).and(because("index_document", "/", "/docs/")))},
-			Check:            h.checkURLRequests(want),
+			Check: h.checkURLRequests(want),
 		}},
 	})
 }
