@@ -272,6 +272,8 @@ func TestAccCDNPurgeChangedFiles_validation(t *testing.T) {
 		{`{ "/./a.js" = "1" }`, "", `write only the path, "/a.js"`},
 		{`{ "/a%zz.js" = "1" }`, "", `(?s)"/a%zz.js" has a %-sign that starts no escape.*"/a%25zz.js"`},
 		{`{ "/evil\u202egnp.js" = "1" }`, "", `invisible format character U\+202E`},
+		{`{ "/a.js" = "1" }`, "timeouts {\n    create = \"0s\"\n  }", `(?s)Invalid timeout.*timeouts.create = "0s" leaves no time`},
+		{`{ "/a.js" = "1" }`, "timeouts {\n    update = \"soon\"\n  }", `(?s)Invalid timeout.*timeouts.update = "soon" is not a duration`},
 	}
 	var steps []resource.TestStep
 	for _, c := range cases {

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -88,7 +89,10 @@ func validateFiles(o object, check func(validator.String, path.Path, string) dia
 		if v.IsKnown() && !v.IsNull() {
 			var s string
 			_ = v.As(&s)
-			d.Append(check(version, p, s)...)
+			// The version's message cannot name the file: say which.
+			for _, vd := range check(version, p, s) {
+				d.AddAttributeError(p, vd.Summary(), fmt.Sprintf("%s = %q: %s", p, s, vd.Detail()))
+			}
 		}
 		if len(d) > 0 {
 			failures = append(failures, failure{k, d})
