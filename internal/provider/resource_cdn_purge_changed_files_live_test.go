@@ -163,7 +163,7 @@ func TestAccCDNPurgeChangedFiles_planChecksOffEstimatesAtDocumentedLimits(t *tes
 				PlanOnly: true,
 			},
 			{
-				Config: h.siteConfig(numberedFiles(1000, "v1"), timeouts+"\n  purge_directories = true"),
+				Config:             h.siteConfig(numberedFiles(1000, "v1"), timeouts+"\n  purge_directories = true"),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 			},
