@@ -177,7 +177,10 @@ func (c *protocolClient) invoke(config *tfprotov6.DynamicValue) invocation {
 
 // invokeTimeout is the action's timeouts block with invoke = d.
 func (c *protocolClient) invokeTimeout(d string) tftypes.Value {
-	typ := c.actionType.AttributeTypes["timeouts"].(tftypes.Object)
+	typ, ok := c.actionType.AttributeTypes["timeouts"].(tftypes.Object)
+	if !ok {
+		c.t.Fatalf("the action's timeouts are a %T, not a block", c.actionType.AttributeTypes["timeouts"])
+	}
 	return tftypes.NewValue(typ, map[string]tftypes.Value{"invoke": tftypes.NewValue(tftypes.String, d)})
 }
 

@@ -36,9 +36,9 @@ const (
 // terraform-plugin-framework-timeouts writes it, with each duration also
 // checked to be positive at plan.
 func resourceTimeouts(ctx context.Context, opts timeouts.Opts) resourceschema.Block {
-	block := timeouts.Block(ctx, opts).(resourceschema.SingleNestedBlock)
+	block := timeoutsPart[resourceschema.SingleNestedBlock](timeouts.Block(ctx, opts))
 	for name, a := range block.Attributes {
-		s := a.(resourceschema.StringAttribute)
+		s := timeoutsPart[resourceschema.StringAttribute](a)
 		s.Validators = append(s.Validators, positiveTimeout())
 		block.Attributes[name] = s
 	}
@@ -48,13 +48,23 @@ func resourceTimeouts(ctx context.Context, opts timeouts.Opts) resourceschema.Bl
 // actionTimeouts is the timeouts block of an action, in the same shape as a
 // resource's (timeouts { invoke = "20m" }).
 func actionTimeouts(ctx context.Context, description string) actionschema.Block {
-	block := actiontimeouts.BlockWithOpts(ctx, actiontimeouts.Opts{InvokeDescription: description}).(actionschema.SingleNestedBlock)
+	block := timeoutsPart[actionschema.SingleNestedBlock](actiontimeouts.BlockWithOpts(ctx, actiontimeouts.Opts{InvokeDescription: description}))
 	for name, a := range block.Attributes {
-		s := a.(actionschema.StringAttribute)
+		s := timeoutsPart[actionschema.StringAttribute](a)
 		s.Validators = append(s.Validators, positiveTimeout())
 		block.Attributes[name] = s
 	}
 	return block
+}
+
+// timeoutsPart is part of the block the timeouts package made, as the T it
+// always is; the schema cannot be built otherwise.
+func timeoutsPart[T any](part any) T {
+	t, ok := part.(T)
+	if !ok {
+		panic(fmt.Sprintf("terraform-plugin-framework-timeouts made a %T, not a %T", part, t))
+	}
+	return t
 }
 
 // positiveTimeout checks that a timeout is a duration longer than zero and

@@ -97,7 +97,9 @@ func TestControlEndpoints(t *testing.T) {
 	if status, _, err := do(ctx, srv, http.MethodPost, prefetchPath(7), `{"paths":["/a.mp4"]}`); err != nil || status != 201 {
 		t.Fatalf("prefetch: %d %v", status, err)
 	}
-	do(ctx, srv, http.MethodGet, purgeStatusesPath+"?cname=cdn7.example.com", "")
+	if _, _, err := do(ctx, srv, http.MethodGet, purgeStatusesPath+"?cname=cdn7.example.com", ""); err != nil {
+		t.Fatalf("purge history: %v", err)
+	}
 
 	const stamp = `"at":"2026-01-02T03:04:05.000000006Z"`
 	tests := []struct{ path, want string }{

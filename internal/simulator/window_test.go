@@ -14,7 +14,7 @@ func TestSlidingWindowEdges(t *testing.T) {
 		t0 := time.Now()
 		at := func(d time.Duration, status int) {
 			t.Helper()
-			time.Sleep(t0.Add(d).Sub(time.Now()))
+			time.Sleep(time.Until(t0.Add(d)))
 			if w := purge(s, 7, `{"urls": ["/a"]}`); w.Code != status {
 				t.Fatalf("at t0+%v: got %d, want %d", d, w.Code, status)
 			}
