@@ -1,8 +1,3 @@
-// Package provider is the Terraform glue of the gcore provider: its schema
-// and configuration, its resources and its actions. Talking to the API,
-// scheduling requests and waiting for completion live in packages of their
-// own, which state facts; the advice a user acts on is written here, where
-// the attribute to change is known.
 package provider
 
 import (
