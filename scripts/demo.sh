@@ -62,7 +62,7 @@ echo "docs v1" >"$site/docs/index.html"
 # the whole output when the command failed.
 shown() {
   if ! "$@" >"$work/terraform.out" 2>&1; then cat "$work/terraform.out"; return 1; fi
-  grep -E 'Creat|Modif|Destr|complete|Warning:|Error|purged_urls =' "$work/terraform.out" || true
+  grep -E 'Creat|Modif|Destr|complete|Warning:|Error|purged_url_count =' "$work/terraform.out" || true
 }
 apply() { shown tf apply -auto-approve -no-color -compact-warnings -var site_dir="$site" "$@"; }
 
@@ -79,12 +79,13 @@ for i in $(seq 0 29); do echo "asset $i v2" >"$site/assets/file$i.js"; done
 echo "home v2" >"$site/index.html"
 rm "$site/assets/file246.js" "$site/assets/file247.js"
 echo "new" >"$site/assets/new.js"
-echo "--- terraform plan: the URLs the apply will purge (purged_urls in the plan's planned values)"
-tf plan -no-color -compact-warnings -var site_dir="$site" -var release=1.0.1 -out="$work/deploy.tfplan" | grep -E '^Plan:'
-# planned_values comes first in `terraform show -json`, so the first
-# purged_urls is the planned one.
-tf show -json "$work/deploy.tfplan" | grep -oE '"purged_urls":\[[^]]*\]' | sed -n 1p |
-  sed -E 's/^"purged_urls":\[//; s/\]$//; s/"//g; s/,/ /g' | fold -s -w 96 | sed 's/^/    /'
+echo "--- terraform plan: the URLs the apply will purge, and why (purged_urls in the plan's planned values)"
+tf plan -no-color -compact-warnings -var site_dir="$site" -var release=1.0.1 -out="$work/deploy.tfplan" | grep -E 'purged_url_count|^Plan:'
+# purged_urls is sensitive, so the human-readable plan shows one line for it;
+# `terraform show -json` of the saved plan has every URL. planned_values comes
+# first, so the first purged_urls is the planned one.
+tf show -json "$work/deploy.tfplan" | grep -oE '"purged_urls":\{[^}]*\}' | sed -n 1p |
+  sed -E 's/^"purged_urls":\{//; s/\}$//; s/"//g; s/,/ /g' | fold -s -w 96 | sed 's/^/    /'
 
 echo "==> terraform apply of that plan (release 1.0.1): the changed files, and the release's patterns again"
 shown tf apply -no-color -compact-warnings "$work/deploy.tfplan"

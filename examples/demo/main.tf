@@ -53,7 +53,7 @@ resource "gcore_cdn_purge" "legacy_site" {
   purge_all   = true
 }
 
-output "purged_urls" {
+output "purged_url_count" {
   description = "How many URLs the latest apply of the site purged."
-  value       = length(gcore_cdn_purge_changed_files.site.purged_urls)
+  value       = gcore_cdn_purge_changed_files.site.purged_url_count
 }

@@ -2,8 +2,9 @@
 #
 # gcore_cdn_purge_changed_files keeps the MD5 of every file of the site in
 # state. Each apply purges the files whose MD5 changed and the files removed,
-# in as few requests as the limits allow (100 URLs each), and `terraform plan`
-# lists those URLs in purged_urls. An unchanged site plans nothing.
+# in as few requests as the limits allow (100 URLs each). `terraform plan` says
+# how many URLs in purged_url_count, and `terraform show -json` of the saved
+# plan lists each in purged_urls, with why. An unchanged site plans nothing.
 #
 # Run it after the files reached the origin. The hashes are read at plan time,
 # so the build must have written the files before `terraform plan`. If
@@ -42,6 +43,6 @@ resource "gcore_cdn_purge_changed_files" "site" {
 }
 
 output "purged" {
-  description = "The URLs the latest apply purged."
-  value       = gcore_cdn_purge_changed_files.site.purged_urls
+  description = "How many URLs the latest apply purged."
+  value       = gcore_cdn_purge_changed_files.site.purged_url_count
 }

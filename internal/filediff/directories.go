@@ -98,6 +98,19 @@ type Split struct {
 	URLs     []string
 }
 
+// SplitWith is the split that sends patterns, and by URL the URLs of d
+// they do not cover: the split a plan chose, sent as planned.
+func (d Diff) SplitWith(patterns []string) Split {
+	covered := d.Covered(nil, patterns)
+	split := Split{Patterns: slices.Sorted(slices.Values(patterns))}
+	for _, u := range d.URLs {
+		if !covered[u] {
+			split.URLs = append(split.URLs, u)
+		}
+	}
+	return split
+}
+
 // SplitByDirectory chooses, among dirs (as Directories returns them, largest
 // first), the patterns that finish the purge soonest when the URL queue and
 // the pattern queue work side by side: finish(urls, patterns) is the least

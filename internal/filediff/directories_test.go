@@ -148,3 +148,16 @@ func TestSettleCountsWhatAnAcceptedPatternCovers(t *testing.T) {
 		t.Fatalf("settled = %v, %d remaining; want %v, 1 (the refused /img/* leaves its file to the next apply)", settled, remaining, want)
 	}
 }
+
+func TestSplitWithSendsThePlannedPatterns(t *testing.T) {
+	old := Files{"/docs/a.html": "1", "/docs/b/c.html": "1", "/x.js": "1", "/docs-old.html": "1"}
+	next := Files{"/docs/a.html": "2", "/docs/b/c.html": "2", "/x.js": "2", "/docs-old.html": "2"}
+	d := Changes(old, next, Options{})
+	split := d.SplitWith([]string{"/docs/*"})
+	if !slices.Equal(split.Patterns, []string{"/docs/*"}) || !slices.Equal(split.URLs, []string{"/docs-old.html", "/x.js"}) {
+		t.Fatalf("split = %+v, want /docs/* and the two URLs it does not cover (/docs-old.html is not under /docs/)", split)
+	}
+	if split := d.SplitWith(nil); len(split.Patterns) != 0 || !slices.Equal(split.URLs, d.URLs) {
+		t.Fatalf("split without patterns = %+v, want every URL", split)
+	}
+}

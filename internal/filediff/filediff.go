@@ -178,3 +178,54 @@ func (d Diff) FilesOf(urls []string) []string {
 	slices.Sort(paths)
 	return paths
 }
+
+// Why a URL is purged, as Reasons says.
+const (
+	ReasonCreated       = "created"        // every file of a first purge
+	ReasonChanged       = "changed"        // the file's version changed
+	ReasonAdded         = "added"          // the file is new (purge_added)
+	ReasonRemoved       = "removed"        // the file is gone (purge_removed)
+	ReasonIndexDocument = "index_document" // the directory URL of a purged index document
+)
+
+// Reasons maps each of urls, URLs of d, to why d purges it, given the deploy
+// from old (nil on a first purge, which Everything made) to next. A URL that
+// is no URL of d is left out. A URL that several files share (two keys that
+// encode alike) takes the reason of its own file first, then the smallest,
+// so that the same deploy always gives the same reasons.
+func (d Diff) Reasons(old, next Files, urls []string) map[string]string {
+	wanted := make(map[string]bool, len(urls))
+	for _, u := range urls {
+		wanted[u] = true
+	}
+	reasons := make(map[string]string, len(urls))
+	for path, own := range d.urlsOf {
+		why := ReasonChanged
+		_, inOld := old[path]
+		_, inNext := next[path]
+		switch {
+		case old == nil:
+			why = ReasonCreated
+		case !inOld:
+			why = ReasonAdded
+		case !inNext:
+			why = ReasonRemoved
+		}
+		for i, u := range own {
+			if !wanted[u] {
+				continue
+			}
+			if i > 0 {
+				// The directory URL of an index document.
+				if reasons[u] == "" {
+					reasons[u] = ReasonIndexDocument
+				}
+				continue
+			}
+			if r := reasons[u]; r == "" || r == ReasonIndexDocument || why < r {
+				reasons[u] = why
+			}
+		}
+	}
+	return reasons
+}

@@ -100,3 +100,30 @@ func TestRefreshedIsWhatADeployBrought(t *testing.T) {
 		t.Fatalf("first deploy: %q", got)
 	}
 }
+
+func TestReasonsSayWhyEachURLIsPurged(t *testing.T) {
+	opts := Options{PurgeAdded: true, PurgeRemoved: true, IndexDocument: "index.html"}
+	old := Files{"/a.js": "1", "/gone.css": "1", "/docs/index.html": "1", "/same.png": "1"}
+	next := Files{"/a.js": "2", "/new.js": "1", "/docs/index.html": "2", "/same.png": "1"}
+	d := Changes(old, next, opts)
+	got := d.Reasons(old, next, d.URLs)
+	want := map[string]string{"/a.js": ReasonChanged, "/gone.css": ReasonRemoved, "/new.js": ReasonAdded,
+		"/docs/index.html": ReasonChanged, "/docs/": ReasonIndexDocument}
+	if !maps.Equal(got, want) {
+		t.Fatalf("reasons = %v, want %v", got, want)
+	}
+	first := Everything(next, opts)
+	if got := first.Reasons(nil, next, []string{"/a.js", "/docs/", "/elsewhere"}); !maps.Equal(got,
+		map[string]string{"/a.js": ReasonCreated, "/docs/": ReasonIndexDocument}) {
+		t.Fatalf("reasons of a first purge = %v", got)
+	}
+	// "/a b.js" and "/a%20b.js" are one URL: its own files' reasons, the
+	// smallest first, whatever the order of the map.
+	twin := Files{"/a b.js": "2", "/a%20b.js": "1"}
+	d = Changes(Files{"/a b.js": "1"}, twin, opts)
+	for range 20 {
+		if got := d.Reasons(Files{"/a b.js": "1"}, twin, d.URLs); got["/a%20b.js"] != ReasonAdded {
+			t.Fatalf("reasons = %v, want added (before changed)", got)
+		}
+	}
+}

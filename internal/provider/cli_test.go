@@ -16,7 +16,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
@@ -157,8 +156,12 @@ func (h *harness) serveProvider() string {
 	configCh := make(chan *plugin.ReattachConfig, 1)
 	closed := make(chan struct{})
 	served := make(chan error, 1)
+	server, err := newMuxServer(h.provider())
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	go func() {
-		served <- tf6server.Serve(address, providerserver.NewProtocol6(h.provider()),
+		served <- tf6server.Serve(address, server,
 			tf6server.WithDebug(ctx, configCh, closed),
 			tf6server.WithGoPluginLogger(hclog.NewNullLogger()),
 			tf6server.WithLoggingSink(h.t))

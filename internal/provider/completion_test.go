@@ -149,8 +149,9 @@ func TestAccCDNPurgeChangedFiles_waitAndPrefetch(t *testing.T) {
 				},
 			},
 			{
-				Config:           h.siteConfig(second, options),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, "/a.js", "/gone.js", "/new.js")},
+				Config: h.siteConfig(second, options),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate,
+					because("changed", "/a.js").and(because("removed", "/gone.js")).and(because("added", "/new.js")))},
 				Check: func(*terraform.State) error {
 					return expectPrefetches(h, []string{"/a.js", "/b.js", "/gone.js"}, []string{"/a.js", "/new.js"})
 				},
@@ -173,7 +174,7 @@ func TestAccCDNPurgeChangedFiles_waitAndPrefetch(t *testing.T) {
 					}
 				},
 				Config:           h.siteConfig(`{ "/a.js" = "3", "/b.js" = "1", "/new.js" = "1" }`, options),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, "/a.js")},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, because("changed", "/a.js"))},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("files").AtMapKey("/a.js"), knownvalue.StringExact("3")),
 				},
@@ -194,7 +195,7 @@ func TestAccCDNPurgeChangedFiles_failedPrefetchIsAWarning(t *testing.T) {
 		"1 URL of 1 were not prefetched", "/a.js").MatchString(out) {
 		t.Errorf("want a warning naming the file not prefetched:\n%s", out)
 	}
-	if show := cli.mustRun("show", "-json"); !strings.Contains(show, `"purged_urls":["/a.js"]`) {
+	if show := cli.mustRun("show", "-json"); !strings.Contains(show, `"purged_urls":{"/a.js":"created"}`) {
 		t.Errorf("the purge is not in state:\n%s", show)
 	}
 }

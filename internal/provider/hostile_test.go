@@ -22,8 +22,8 @@ import (
 // with nothing sent. (http to the loopback simulator working is what every
 // live test shows.)
 
-// purgeRequests counts the purge POSTs the simulator received.
-func (h *harness) purgeRequests() int {
+// purgePOSTs counts the purge POSTs the simulator received.
+func (h *harness) purgePOSTs() int {
 	n := 0
 	for _, r := range h.sim.Requests() {
 		if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/purge") {
@@ -68,7 +68,7 @@ func TestAccHostile_redirectIsNotFollowed(t *testing.T) {
 	if n := elsewhere.Load(); n != 0 {
 		t.Errorf("the redirect's target heard %d requests", n)
 	}
-	if n := h.purgeRequests(); n != 1 {
+	if n := h.purgePOSTs(); n != 1 {
 		t.Errorf("%d purge requests, want the one that was redirected, not retried", n)
 	}
 }
@@ -82,7 +82,7 @@ func TestAccHostile_lostAnswerIsNotSentAgain(t *testing.T) {
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{Config: h.purgeConfig(`urls = ["/app.js", "/index.html"]`), ConfigStateChecks: stateHoldsPurge()}},
 	})
-	if n, accepted := h.purgeRequests(), len(h.sim.Purges()); n != 1 || accepted != 1 {
+	if n, accepted := h.purgePOSTs(), len(h.sim.Purges()); n != 1 || accepted != 1 {
 		t.Errorf("%d purge requests, %d accepted; want the one whose answer was lost, found in the history: %q", n, accepted, h.simCalls(0))
 	}
 	if h.historyReads() == 0 {
@@ -98,7 +98,7 @@ func TestAccHostile_lostAnswerNotInTheHistoryIsSentAgain(t *testing.T) {
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{Config: h.purgeConfig(`urls = ["/app.js"]`), ConfigStateChecks: stateHoldsPurge()}},
 	})
-	if n, accepted := h.purgeRequests(), len(h.sim.Purges()); n != 2 || accepted != 1 {
+	if n, accepted := h.purgePOSTs(), len(h.sim.Purges()); n != 2 || accepted != 1 {
 		t.Errorf("%d purge requests, %d accepted; want the dropped one and its retry", n, accepted)
 	}
 }
@@ -125,7 +125,7 @@ func TestAccHostile_interruptDuringAHangingRequestIsPrompt(t *testing.T) {
 		}
 	}()
 	deadline := time.Now().Add(time.Minute)
-	for h.purgeRequests() == 0 {
+	for h.purgePOSTs() == 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the purge did not reach the simulator:\n%s", out.String())
 		}
@@ -235,7 +235,7 @@ func TestAccHostile_slowAnswerIsNotSentAgain(t *testing.T) {
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{Config: h.purgeConfig(`urls = ["/app.js"]`), ConfigStateChecks: stateHoldsPurge()}},
 	})
-	if n, accepted := h.purgeRequests(), len(h.sim.Purges()); n != 1 || accepted != 1 {
+	if n, accepted := h.purgePOSTs(), len(h.sim.Purges()); n != 1 || accepted != 1 {
 		t.Errorf("%d purge requests, %d accepted; want the slow one only: %q", n, accepted, h.simCalls(0))
 	}
 }

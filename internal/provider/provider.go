@@ -1,8 +1,3 @@
-// Package provider is the Terraform glue of the gcore provider: its schema
-// and configuration, its resources and its actions. Talking to the API,
-// scheduling requests and waiting for completion live in packages of their
-// own, which state facts; the advice a user acts on is written here, where
-// the attribute to change is known.
 package provider
 
 import (
@@ -53,13 +48,9 @@ type gcoreProvider struct {
 	// zero value means its defaults. Only tests set it, to make faults quick
 	// to play out; it is never read from the schema.
 	schedulerOptions scheduler.Options
-}
-
-// New returns the provider factory that main serves.
-func New(version string) func() provider.Provider {
-	return func() provider.Provider {
-		return &gcoreProvider{version: version}
-	}
+	// shared receives what Configure made, for the server beside this
+	// provider (newMuxServer).
+	shared *sharedData
 }
 
 type providerModel struct {
@@ -167,6 +158,7 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	resp.ResourceData = data
 	resp.ActionData = data
 	resp.DataSourceData = data
+	p.shared.set(data)
 }
 
 // settingWithFallback returns the attribute when set, else the environment
@@ -199,7 +191,8 @@ func planChecksSetting(attr types.Bool) (bool, error) {
 }
 
 func (p *gcoreProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{newCDNPurgeResource, newCDNPurgeChangedFilesResource, newCDNPrefetchResource}
+	// gcore_cdn_purge_changed_files is served beside (newMuxServer).
+	return []func() resource.Resource{newCDNPurgeResource, newCDNPrefetchResource}
 }
 
 // Actions need Terraform 1.14 or later; older versions ignore them.

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 )
@@ -33,10 +32,17 @@ func TestMain(m *testing.M) {
 }
 
 // providerFactories serves a new instance of newProvider as the provider
-// "gcore" each time Terraform starts it.
+// "gcore" each time Terraform starts it, as main serves it: muxed with the
+// server of gcore_cdn_purge_changed_files.
 func providerFactories(newProvider func() *gcoreProvider) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"gcore": func() (tfprotov6.ProviderServer, error) { return providerserver.NewProtocol6(newProvider())(), nil },
+		"gcore": func() (tfprotov6.ProviderServer, error) {
+			server, err := newMuxServer(newProvider())
+			if err != nil {
+				return nil, err
+			}
+			return server(), nil
+		},
 	}
 }
 

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"testing"
@@ -79,7 +80,7 @@ func TestAccCDNPurgeChangedFiles_timeoutPartWayThenTheRest(t *testing.T) {
 			},
 			{
 				Config:           h.siteConfig(numberedFiles(300, "v2"), ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, all[200:]...)},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, because("changed", all[200:]...))},
 			},
 			{
 				Config:           h.siteConfig(numberedFiles(300, "v2"), ""),
@@ -112,5 +113,79 @@ func TestAccCDNPurgeChangedFiles_updateTooLongWarns(t *testing.T) {
 	out, _ := cli.run("plan")
 	if !regexp.MustCompile(`(?s)Warning: Purge may not finish within timeouts.update.*Purging 500 URLs takes at least 5 requests`).MatchString(out) {
 		t.Errorf("plan did not warn:\n%s", out)
+	}
+}
+
+// rootAndDirectories is 300 files at the root and 25 directories of 10
+// files, all at version v.
+func rootAndDirectories(v string) string {
+	return fmt.Sprintf(`merge({ for i in range(300) : "/r${i}.js" => %q }, { for p in setproduct(range(25), range(10)) : "/d${p[0]}/${p[1]}.js" => %q })`, v, v)
+}
+
+// TestAccCDNPurgeChangedFiles_estimateCountsBothQueues: with
+// purge_directories, the plan's estimate runs the URL queue and the pattern
+// queue side by side: at 2 URL and 1 pattern requests a second, the 550
+// URLs of a first purge go as 400 URLs and 15 patterns (the 300 at the root
+// can only go by URL), a window on each queue: longer than a create timeout
+// of 500ms. Nothing is sent.
+func TestAccCDNPurgeChangedFiles_estimateCountsBothQueues(t *testing.T) {
+	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits}))
+	h.test(resource.TestCase{
+		Steps: []resource.TestStep{{
+			Config: h.siteConfig(rootAndDirectories("v1"), "purge_directories = true\n  timeouts {\n    create = \"500ms\"\n  }"),
+			ExpectError: diagnostic("First purge cannot finish within timeouts.create",
+				"Purging 400 URLs takes at least 4 requests of at most 100 URLs at the limit of 2/s (account's purge_by_urls_request_limit) "+
+					"and, side by side, purging 15 patterns takes at least 2 requests of at most 10 patterns at the limit of 1/s "+
+					"(account's purge_request_limit): at least 1s, longer than timeouts.create (500ms)"),
+		}},
+	})
+	if n := len(h.sim.Purges()); n != 0 {
+		t.Errorf("%d purges sent by a plan", n)
+	}
+}
+
+// TestAccCDNPurgeChangedFiles_planChecksOffEstimatesAtDocumentedLimits:
+// with plan_checks off the plan reads nothing, and estimates at Gcore's
+// documented limits: 1,000 URLs are 10 requests at 2 a minute, 4 minutes,
+// more than a create timeout of 1m; with purge_directories, their directory
+// goes as one pattern and the plan holds it.
+func TestAccCDNPurgeChangedFiles_planChecksOffEstimatesAtDocumentedLimits(t *testing.T) {
+	t.Setenv("GCORE_PLAN_CHECKS", "false")
+	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits}))
+	timeouts := "timeouts {\n    create = \"1m\"\n  }"
+	h.test(resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config: h.siteConfig(numberedFiles(1000, "v1"), timeouts),
+				ExpectError: diagnostic("First purge cannot finish within timeouts.create",
+					"Purging 1000 URLs takes at least 10 requests of at most 100 URLs at the limit of 2/m (documented: plan_checks is off, "+
+						"so the plan reads nothing from the API): at least 4m", "set purge_directories = true"),
+				PlanOnly: true,
+			},
+			{
+				Config:             h.siteConfig(numberedFiles(1000, "v1"), timeouts+"\n  purge_directories = true"),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+		},
+	})
+	if n := len(h.sim.Requests()); n != 0 {
+		t.Errorf("the plans sent %d requests with plan_checks off: %q", n, h.simCalls(0))
+	}
+}
+
+// TestAccCDNPurgeChangedFiles_unknownAtPlanCheckedBeforeSending: a version
+// known only at apply is checked then, before anything is sent.
+func TestAccCDNPurgeChangedFiles_unknownAtPlanCheckedBeforeSending(t *testing.T) {
+	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
+	h.test(resource.TestCase{
+		Steps: []resource.TestStep{{
+			Config: "resource \"terraform_data\" \"build\" {\n  input = \"\"\n}\n" +
+				h.siteConfig(`{ "/app.js" = terraform_data.build.output, "/logo.png" = "1" }`, ""),
+			ExpectError: diagnostic("Invalid file version", `files["/app.js"] = "": the version of a file is empty`, "filemd5"),
+		}},
+	})
+	if n := len(h.sim.Purges()); n != 0 {
+		t.Errorf("%d purges sent", n)
 	}
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -84,18 +85,42 @@ func (h *harness) checkURLRequests(want ...[]string) resource.TestCheckFunc {
 	}
 }
 
-func expectPurgedURLs(urls ...string) knownvalue.Check {
-	checks := make([]knownvalue.Check, len(urls))
-	for i, u := range urls {
-		checks[i] = knownvalue.StringExact(u)
+// reasons is what purged_urls holds: each URL purged by URL, and why.
+type reasons map[string]string
+
+// because is urls, each purged for reason.
+func because(reason string, urls ...string) reasons {
+	r := reasons{}
+	for _, u := range urls {
+		r[u] = reason
 	}
-	return knownvalue.ListExact(checks)
+	return r
 }
 
-func plannedPurge(action plancheck.ResourceActionType, urls ...string) []plancheck.PlanCheck {
+// and is r with the URLs of other too.
+func (r reasons) and(other reasons) reasons {
+	out := maps.Clone(r)
+	maps.Copy(out, other)
+	return out
+}
+
+// check is purged_urls holding exactly r.
+func (r reasons) check() knownvalue.Check {
+	checks := make(map[string]knownvalue.Check, len(r))
+	for u, why := range r {
+		checks[u] = knownvalue.StringExact(why)
+	}
+	return knownvalue.MapExact(checks)
+}
+
+// plannedPurge checks the plan of a purge by URL of exactly purged: its URLs
+// and reasons, their count, no pattern.
+func plannedPurge(action plancheck.ResourceActionType, purged reasons) []plancheck.PlanCheck {
 	return []plancheck.PlanCheck{
 		plancheck.ExpectResourceAction(siteAddress, action),
-		plancheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_urls"), expectPurgedURLs(urls...)),
+		plancheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_urls"), purged.check()),
+		plancheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_url_count"), knownvalue.Int64Exact(int64(len(purged)))),
+		plancheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_patterns"), knownvalue.ListSizeExact(0)),
 	}
 }
 
@@ -111,6 +136,7 @@ func TestAccCDNPurgeChangedFiles_lifecycle(t *testing.T) {
 	deploy := `merge(` + numberedFiles(248, "v1") + `, { for i in range(10) : "/f/${i}.js" => "v2" }, { "/new/a.js" = "v1", "/new/b.js" = "v1" })`
 	changed := append(numberedURLs(0, 10), "/f/248.js", "/f/249.js")
 	slices.Sort(changed)
+	deployed := because("changed", numberedURLs(0, 10)...).and(because("removed", "/f/248.js", "/f/249.js"))
 	withC := `merge(` + deploy + `, { "/new/c.js" = "v1" })`
 	withoutA := `{ for k, v in ` + withC + ` : k => v if k != "/new/a.js" }`
 	sixChanged := `merge(` + withoutA + `, { for i in range(10, 16) : "/f/${i}.js" => "v2" })`
@@ -120,11 +146,13 @@ func TestAccCDNPurgeChangedFiles_lifecycle(t *testing.T) {
 				Config: h.siteConfig(v1, ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(siteAddress, plancheck.ResourceActionCreate),
-					plancheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_urls"), knownvalue.ListSizeExact(250)),
+					plancheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_urls"), because("created", all...).check()),
+					plancheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_url_count"), knownvalue.Int64Exact(250)),
 					plancheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_all"), knownvalue.Bool(false)),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_urls"), knownvalue.ListSizeExact(250)),
+					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_urls"), knownvalue.MapSizeExact(250)),
+					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_url_count"), knownvalue.Int64Exact(250)),
 					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_at"), knownvalue.StringRegexp(rfc3339UTC)),
 					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^\S{16,}$`))),
 					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("files").AtMapKey("/f/249.js"), knownvalue.StringExact("v1")),
@@ -137,24 +165,24 @@ func TestAccCDNPurgeChangedFiles_lifecycle(t *testing.T) {
 			},
 			{
 				Config:           h.siteConfig(deploy, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, changed...)},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, deployed)},
 				Check:            h.checkURLRequests(all[:100], all[100:200], all[200:], changed),
 			},
 			{
 				Config:           h.siteConfig(withC, "purge_added = true"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, "/new/c.js")},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, because("added", "/new/c.js"))},
 				Check:            h.checkURLRequests(all[:100], all[100:200], all[200:], changed, []string{"/new/c.js"}),
 			},
 			{
 				// Nothing to purge: the record of the latest purge is kept.
 				Config:           h.siteConfig(withoutA, "purge_removed = false"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, "/new/c.js")},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, because("added", "/new/c.js"))},
 				Check:            h.checkURLRequests(all[:100], all[100:200], all[200:], changed, []string{"/new/c.js"}),
 			},
 			{
 				Config: h.siteConfig(sixChanged, "purge_all_above = 5"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: append(
-					plannedPurge(plancheck.ResourceActionUpdate, numberedURLs(10, 16)...),
+					plannedPurge(plancheck.ResourceActionUpdate, because("changed", numberedURLs(10, 16)...)),
 					plancheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_all"), knownvalue.Bool(true)))},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_all"), knownvalue.Bool(true)),
@@ -186,7 +214,8 @@ func TestAccCDNPurgeChangedFiles_adoptWithoutPurge(t *testing.T) {
 			{
 				Config: h.siteConfig(`{ "/a.js" = "1", "/b.js" = "1" }`, "purge_on_create = false"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_urls"), knownvalue.ListSizeExact(0)),
+					plancheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_urls"), knownvalue.MapSizeExact(0)),
+					plancheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_url_count"), knownvalue.Int64Exact(0)),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_at"), knownvalue.Null()),
@@ -196,7 +225,7 @@ func TestAccCDNPurgeChangedFiles_adoptWithoutPurge(t *testing.T) {
 			},
 			{
 				Config:           h.siteConfig(`{ "/a.js" = "2", "/b.js" = "1" }`, "purge_on_create = false"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, "/a.js")},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, because("changed", "/a.js"))},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_at"), knownvalue.StringRegexp(rfc3339UTC)),
 				},
@@ -214,9 +243,10 @@ func TestAccCDNPurgeChangedFiles_encodingAndIndexDocument(t *testing.T) {
 	want := []string{"/", "/%C3%BCn%C3%AF.css", "/a%20b.png", "/docs/", "/docs/index.html", "/index.html", "/my%20file.js"}
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config:           h.siteConfig(files, `index_document = "index.html"`),
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionCreate, want...)},
-			Check:            h.checkURLRequests(want),
+			Config: h.siteConfig(files, `index_document = "index.html"`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionCreate,
+				because("created", want...).and(because("index_document", "/", "/docs/")))},
+			Check: h.checkURLRequests(want),
 		}},
 	})
 }
@@ -242,6 +272,8 @@ func TestAccCDNPurgeChangedFiles_validation(t *testing.T) {
 		{`{ "/./a.js" = "1" }`, "", `write only the path, "/a.js"`},
 		{`{ "/a%zz.js" = "1" }`, "", `(?s)"/a%zz.js" has a %-sign that starts no escape.*"/a%25zz.js"`},
 		{`{ "/evil\u202egnp.js" = "1" }`, "", `invisible format character U\+202E`},
+		{`{ "/a.js" = "1" }`, "timeouts {\n    create = \"0s\"\n  }", `(?s)Invalid timeout.*timeouts.create = "0s" leaves no time`},
+		{`{ "/a.js" = "1" }`, "timeouts {\n    update = \"soon\"\n  }", `(?s)Invalid timeout.*timeouts.update = "soon" is not a duration`},
 	}
 	var steps []resource.TestStep
 	for _, c := range cases {
@@ -282,7 +314,7 @@ func TestAccCDNPurgeChangedFiles_versionsKnownOnlyAtApply(t *testing.T) {
 					plancheck.ExpectUnknownValue(siteAddress, tfjsonpath.New("purged_urls")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_urls"), expectPurgedURLs("/app.js", "/logo.png")),
+					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_urls"), because("created", "/app.js", "/logo.png").check()),
 				},
 				Check: h.checkURLRequests([]string{"/app.js", "/logo.png"}),
 			},
@@ -292,7 +324,7 @@ func TestAccCDNPurgeChangedFiles_versionsKnownOnlyAtApply(t *testing.T) {
 					plancheck.ExpectUnknownValue(siteAddress, tfjsonpath.New("purged_urls")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_urls"), expectPurgedURLs("/app.js")),
+					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_urls"), because("changed", "/app.js").check()),
 				},
 				Check: h.checkURLRequests([]string{"/app.js", "/logo.png"}, []string{"/app.js"}),
 			},
@@ -324,7 +356,7 @@ func TestAccCDNPurgeChangedFiles_refusedPartWay(t *testing.T) {
 			{
 				// The plan shows, and the apply purges, only the remainder.
 				Config:           h.siteConfig(numberedFiles(150, "v2"), ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, numberedURLs(0, 150)[100:]...)},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: plannedPurge(plancheck.ResourceActionUpdate, because("changed", numberedURLs(0, 150)[100:]...))},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("files").AtMapKey("/f/149.js"), knownvalue.StringExact("v2")),
 				},
@@ -352,7 +384,8 @@ func TestAccCDNPurgeChangedFiles_tenThousandFiles(t *testing.T) {
 			{
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_urls"), knownvalue.ListSizeExact(10000)),
+					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_urls"), knownvalue.MapSizeExact(10000)),
+					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("purged_url_count"), knownvalue.Int64Exact(10000)),
 				},
 				Check: func(*terraform.State) error {
 					if got := len(h.urlRequests()); got != 100 {

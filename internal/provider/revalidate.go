@@ -44,14 +44,6 @@ func setValidation(validators []validator.Set) attributeValidation {
 	})
 }
 
-func mapValidation(validators []validator.Map) attributeValidation {
-	return validation(validators, func(ctx context.Context, v validator.Map, value types.Map, config tfsdk.Config, p path.Path) diag.Diagnostics {
-		resp := &validator.MapResponse{}
-		v.ValidateMap(ctx, validator.MapRequest{Path: p, PathExpression: p.Expression(), ConfigValue: value, Config: config}, resp)
-		return resp.Diagnostics
-	})
-}
-
 func numberValidation(validators []validator.Number) attributeValidation {
 	return validation(validators, func(ctx context.Context, v validator.Number, value types.Number, config tfsdk.Config, p path.Path) diag.Diagnostics {
 		resp := &validator.NumberResponse{}

@@ -160,3 +160,64 @@ func TestEstimateCountsTheConfiguredMargin(t *testing.T) {
 		}
 	})
 }
+
+// TestAnItemSharedWithAnEarlierJobIsCarriedOnce: a request full of an
+// earlier job's items also settles the items a later job shares with them,
+// wherever they stand in its list; its next request carries only the rest,
+// in order, and nothing goes twice.
+func TestAnItemSharedWithAnEarlierJobIsCarriedOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, fastAccount, Options{})
+		big := urls("x", 150)
+		small := []string{"/y/0", "/x/140", "/x/5", "/y/1"}
+		a := h.enqueue("a", Job{ResourceID: 1, Kind: byURL, Items: big})
+		b := h.enqueue("b", Job{ResourceID: 1, Kind: byURL, Items: small})
+		sleepUntil(t, gather)
+		ra, rb := a.succeed(t), b.succeed(t)
+
+		calls := h.api.recorded()
+		if len(calls) != 2 {
+			t.Fatalf("%d calls, want 2", len(calls))
+		}
+		assertItems(t, calls[0], big[:100])
+		assertItems(t, calls[1], append(slices.Clone(big[100:]), "/y/0", "/y/1"))
+		if !slices.Equal(ra.Accepted, big) || ra.AcceptedRequests != 2 {
+			t.Fatalf("a accepted %d items in %d requests, want its 150 in order, in 2", len(ra.Accepted), ra.AcceptedRequests)
+		}
+		if want := []string{"/x/5", "/y/0", "/x/140", "/y/1"}; !slices.Equal(rb.Accepted, want) || rb.AcceptedRequests != 2 {
+			t.Fatalf("b accepted %q in %d requests, want %q in 2: /x/5 rode on a's first request", rb.Accepted, rb.AcceptedRequests, want)
+		}
+	})
+}
+
+// TestAWithdrawnJobLeavesNoItemBehind: a job that leaves its queue with
+// items never sent, one of them shared with a job still waiting, takes only
+// its own items out: the other job's request still carries the shared one,
+// for it alone.
+func TestAWithdrawnJobLeavesNoItemBehind(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, documentedAccount, Options{})
+		ctx, cancel := context.WithCancel(context.Background())
+		first := h.enqueue("first", Job{ResourceID: 1, Kind: byURL, Items: urls("f", 200)})
+		gone := h.enqueueCtx(ctx, "gone", Job{ResourceID: 1, Kind: byURL, Items: []string{"/g/0", "/shared"}})
+		stays := h.enqueue("stays", Job{ResourceID: 1, Kind: byURL, Items: []string{"/shared", "/s/0"}})
+		sleepUntil(t, gather)
+		cancel()
+		synctest.Wait()
+		if _, err := gone.wait(t); err == nil {
+			t.Fatal("the cancelled job succeeded")
+		}
+		first.succeed(t)
+		sleepUntil(t, 2*time.Minute)
+		rs := stays.succeed(t)
+
+		calls := h.api.recorded()
+		if len(calls) != 3 {
+			t.Fatalf("%d calls, want 3", len(calls))
+		}
+		assertItems(t, calls[2], []string{"/shared", "/s/0"})
+		if rs.Merged != 0 || !slices.Equal(rs.Accepted, []string{"/shared", "/s/0"}) {
+			t.Fatalf("stays = %+v, want its two items in a request of its own", rs)
+		}
+	})
+}

@@ -92,3 +92,34 @@ func (a *benchAPI) Prefetch(context.Context, int64, []string) error { return nil
 func (a *benchAPI) AccountLimits(context.Context) (gcoreapi.AccountLimits, error) {
 	return a.limits, nil
 }
+
+// BenchmarkLargeJob measures the scheduling of one job of 100,000 URLs, the
+// first purge of a 100,000-file site: 1,000 requests of 100 URLs, against an
+// API that answers at once and limits out of the way. Its cost must grow
+// linearly with the items: each request takes its items from the head of
+// the job's list, without rescanning what is left.
+func BenchmarkLargeJob(b *testing.B) {
+	const n = 100000
+	api := &benchAPI{limits: gcoreapi.AccountLimits{PurgeByURLsRequestLimit: "1000000/s"}}
+	s := New(api, Options{GatherWindow: -1})
+	api.s = s
+	if _, err := s.Limits(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	items := make([]string, n)
+	for i := range items {
+		items[i] = fmt.Sprintf("/assets/d%d/file-%d.js", i/100, i)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		res, err := s.Send(context.Background(), Job{ResourceID: int64(i), Kind: PurgeByURL, Items: items})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Accepted) != n || res.AcceptedRequests != n/100 {
+			b.Fatalf("accepted %d items in %d requests, want %d in %d", len(res.Accepted), res.AcceptedRequests, n, n/100)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/item")
+}

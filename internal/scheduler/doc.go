@@ -49,7 +49,11 @@
 //
 // A request carries the items of the waiting jobs in the order the jobs
 // arrived, each item once, up to the item limit; what does not fit waits for
-// the next request. A purge of everything also carries every URL and pattern
+// the next request. An item that a later job shares with the request is
+// settled for it too, wherever it stands in its list. Building a request
+// costs what it carries, not what the jobs have left: each job's items are
+// taken from the head of its list, and the jobs waiting for an item are
+// indexed by item, so that a job of 100,000 URLs is scheduled in linear time. A purge of everything also carries every URL and pattern
 // job of its CDN resource still waiting in a queue when it is built: they
 // succeed when it is accepted. It settles no prefetch, which loads files
 // rather than clears them. A job succeeds when every request carrying its

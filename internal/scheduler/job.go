@@ -37,8 +37,14 @@ type job struct {
 	progress Progress
 	items    []string // every item of the job, without duplicates
 
-	state      jobState
-	pending    []string        // items not yet carried by any request
+	state jobState
+	// pending is the tail of items no request has taken from the head yet,
+	// in order; ahead holds those of them a request already carries because
+	// an earlier job asked for them too (they are skipped when reached);
+	// untaken counts the items of pending not in ahead.
+	pending    []string
+	ahead      map[string]bool
+	untaken    int
 	inFlight   int             // requests carrying its items, not yet settled
 	attempting int             // attempts at those requests awaiting their answer
 	partners   map[uint64]bool // other jobs that shared a request with it
@@ -73,9 +79,20 @@ func (j *job) taken() {
 	}
 }
 
+// untakenItems are the items of j that no request carries yet, in order.
+func (j *job) untakenItems() []string {
+	items := make([]string, 0, j.untaken)
+	for _, item := range j.pending {
+		if !j.ahead[item] {
+			items = append(items, item)
+		}
+	}
+	return items
+}
+
 // withdraw records that j left its queue with items never sent.
 func (j *job) withdraw() {
-	j.pending = nil
+	j.pending, j.ahead, j.untaken = nil, nil, 0
 	if j.state == queued {
 		j.state = withdrawn
 	}

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -20,9 +21,13 @@ type queueKey struct {
 // window of their CDN resource and kind. Queues are kept after they empty,
 // for their windows. Fields are guarded by Scheduler.mu.
 type queue struct {
-	key     queueKey
-	window  window
-	jobs    []*job
+	key    queueKey
+	window window
+	jobs   []*job
+	// waiting indexes the jobs by the items they still wait for, so that a
+	// request finds the other jobs it carries an item for without scanning
+	// what every job has left.
+	waiting map[string][]*job
 	running bool // its worker goroutine is alive
 	// gatherUntil is when the gather window started by the first job to
 	// reach the empty queue ends.
@@ -94,10 +99,13 @@ func (s *Scheduler) enqueue(ctx context.Context, key queueKey, items []string, p
 		s.jobCount++
 		j = &job{
 			seq: s.jobCount, ctx: ctx, key: key, start: start, progress: progress,
-			items: items, pending: items, state: queued, partners: make(map[uint64]bool),
+			items: items, pending: items, untaken: len(items), state: queued, partners: make(map[uint64]bool),
 			done: make(chan struct{}), answered: make(chan struct{}, 1), noted: make(chan struct{}, 1),
 		}
 		q := s.queue(key)
+		for _, item := range items {
+			q.waiting[item] = append(q.waiting[item], j)
+		}
 		now := time.Now()
 		if len(q.jobs) == 0 {
 			q.gatherUntil = now.Add(s.opts.GatherWindow)
@@ -120,7 +128,7 @@ func (s *Scheduler) queue(key queueKey) *queue {
 	if q == nil {
 		l, _ := s.knownLimits()
 		rate, _ := l.Rate(key.kind)
-		q = &queue{key: key, window: newWindow(rate, s.opts.SkewMargin), wake: make(chan struct{}, 1)}
+		q = &queue{key: key, window: newWindow(rate, s.opts.SkewMargin), waiting: make(map[string][]*job), wake: make(chan struct{}, 1)}
 		s.queues[key] = q
 	}
 	return q
@@ -130,8 +138,21 @@ func (s *Scheduler) queue(key queueKey) *queue {
 func (s *Scheduler) dequeue(j *job) {
 	q := s.queues[j.key]
 	q.jobs = slices.DeleteFunc(q.jobs, func(other *job) bool { return other == j })
+	for _, item := range j.untakenItems() {
+		q.stopWaiting(item, j)
+	}
 	j.withdraw()
 	q.poke()
+}
+
+// stopWaiting records that j no longer waits for item.
+func (q *queue) stopWaiting(item string, j *job) {
+	jobs := slices.DeleteFunc(q.waiting[item], func(other *job) bool { return other == j })
+	if len(jobs) == 0 {
+		delete(q.waiting, item)
+		return
+	}
+	q.waiting[item] = jobs
 }
 
 // work is the worker of q: it sends requests until q is empty.
@@ -255,36 +276,62 @@ func (s *Scheduler) dispatch(q *queue) *request {
 }
 
 // takeItems moves into req as many new items as it may carry, in job order;
-// items already in req are carried for every job that asked for them.
+// items already in req are carried for every job that asked for them. Each
+// job's items are taken from the head of its pending tail, and the other
+// jobs waiting for an item of req are found through q.waiting, so that a
+// request costs what it carries, not what the jobs have left.
 func (s *Scheduler) takeItems(q *queue, req *request) {
 	l, _ := s.knownLimits()
 	limit, _ := l.MaxItems(q.key.kind)
-	inReq := make(map[string]bool)
-	waiting := q.jobs[:0]
+	inReq := make(map[string]bool, limit)
+	carry := func(j *job, item string) {
+		if len(req.carries[j]) == 0 {
+			req.members = append(req.members, j)
+		}
+		req.carries[j] = append(req.carries[j], item)
+		j.untaken--
+	}
+	// New items, from the head of each job's tail in job order, until req is
+	// full.
 	for _, j := range q.jobs {
-		var carried, left []string
-		for _, item := range j.pending {
-			switch {
-			case inReq[item]:
-				carried = append(carried, item)
-			case len(req.items) < limit:
+		for len(req.items) < limit && len(j.pending) > 0 {
+			item := j.pending[0]
+			j.pending = j.pending[1:]
+			if j.ahead[item] {
+				delete(j.ahead, item) // carried already, for an earlier job's request
+				continue
+			}
+			if !inReq[item] {
 				inReq[item] = true
 				req.items = append(req.items, item)
-				carried = append(carried, item)
-			default:
-				left = append(left, item)
 			}
+			q.stopWaiting(item, j)
+			carry(j, item)
 		}
-		j.pending = left
-		if len(carried) > 0 {
-			req.members = append(req.members, j)
-			req.carries[j] = carried
+		if len(req.items) == limit {
+			break
 		}
-		if len(left) > 0 {
+	}
+	// The other jobs waiting for an item of req, further down their tails.
+	for _, item := range req.items {
+		for _, j := range q.waiting[item] {
+			carry(j, item)
+			if j.ahead == nil {
+				j.ahead = make(map[string]bool)
+			}
+			j.ahead[item] = true
+		}
+		delete(q.waiting, item)
+	}
+	slices.SortFunc(req.members, func(a, b *job) int { return cmp.Compare(a.seq, b.seq) })
+	waiting := q.jobs[:0]
+	for _, j := range q.jobs {
+		if j.untaken > 0 {
 			waiting = append(waiting, j)
-		} else {
-			j.taken()
+			continue
 		}
+		j.pending, j.ahead = nil, nil
+		j.taken()
 	}
 	clear(q.jobs[len(waiting):])
 	q.jobs = waiting
@@ -303,10 +350,11 @@ func (s *Scheduler) takeAll(q *queue, req *request) {
 		}
 		for _, j := range s.drain(other) {
 			j.byAll = true
-			req.carries[j] = j.pending
-			j.pending = nil
+			req.carries[j] = j.untakenItems()
+			j.pending, j.ahead, j.untaken = nil, nil, 0
 			req.members = append(req.members, j)
 		}
+		clear(other.waiting)
 		other.poke() // its worker may now retire
 	}
 }
