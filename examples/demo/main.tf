@@ -27,7 +27,7 @@ provider "gcore" {}
 # apply waits until Gcore's purge history says the purge is done, then
 # prefetches the files the deploy brought.
 resource "gcore_cdn_purge_changed_files" "site" {
-  resource_id = 100200
+  cname = "cdn100200.example.com" # the CDN resource's delivery domain: the plan looks up its ID
   files = {
     for f in fileset(var.site_dir, "**") : "/${f}" => filemd5("${var.site_dir}/${f}")
   }

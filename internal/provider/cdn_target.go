@@ -35,7 +35,8 @@ func (t cdnTarget) target() cdnTarget { return t }
 // Descriptions of the two ways to name a CDN resource.
 const (
 	targetResourceIDDescription = "As the Gcore Customer Portal shows it. Exactly one of " +
-		"`resource_id` and `cname` is required."
+		"`resource_id` and `cname` is required: prefer `resource_id` when Terraform knows the ID (from the resource or a " +
+		"data source of it), `cname` when the delivery domain is what you know."
 	targetCNameDescription = "The CDN resource's delivery domain (its `cname`, such as `cdn.example.com`), as an " +
 		"alternative to `resource_id`: the provider looks the ID up (`GET /cdn/resources?cname=...`), once per run and " +
 		"domain, at plan (or at apply with `plan_checks = false`). A secondary hostname does not name a CDN resource " +
@@ -108,33 +109,46 @@ func (e *namingError) Error() string { return e.summary + ": " + e.detail }
 
 // planTarget plans the resource_id of a resource whose configuration names
 // its CDN resource by cname, and asks for a replacement when the planned CDN
-// resource differs from the state's, as a change of resource_id does: a cname
-// changed to another domain of the same CDN resource replaces nothing. With
-// plan_checks off, the plan reads nothing: an unchanged cname keeps the
-// state's ID, a changed one is resolved at apply and replaces, since the plan
-// cannot tell.
+// resource differs from the state's, as a change of resource_id does.
 func (d *providerData) planTarget(ctx context.Context, config cdnTarget, planned *cdnTarget, state *cdnTarget,
 	resp *resource.ModifyPlanResponse, noun string,
 ) {
 	if !config.ResourceID.IsNull() || config.CName.IsNull() {
 		return // resource_id as configured: its own plan modifier replaces
 	}
-	unchanged := state != nil && state.CName.Equal(config.CName)
-	switch {
-	case d.planChecks && !config.CName.IsUnknown():
-		id, ok, diags := d.resolve(ctx, cdnTarget{ResourceID: types.NumberNull(), CName: config.CName}, noun)
-		resp.Diagnostics.Append(diags...)
-		if ok {
-			planned.ResourceID = types.NumberValue(new(big.Float).SetInt64(id))
-		}
-	case unchanged:
-		planned.ResourceID = state.ResourceID
-	default:
-		planned.ResourceID = types.NumberUnknown()
+	var stateID types.Number
+	if state != nil {
+		stateID = state.ResourceID
 	}
-	if state != nil && !planned.ResourceID.Equal(state.ResourceID) {
+	id, diags := d.plannedResourceID(ctx, config.CName, state, noun)
+	resp.Diagnostics.Append(diags...)
+	planned.ResourceID = id
+	if state != nil && !id.Equal(stateID) {
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("resource_id"))
 	}
+}
+
+// plannedResourceID is the resource_id to plan for a configuration that
+// names its CDN resource by cname, with state the resource's state (nil when
+// there is none): a cname changed to another domain of the same CDN
+// resource plans the same ID. With plan_checks off (or the provider not yet
+// configured, d nil), or when the API cannot be read now, the plan goes by
+// the state: an unchanged cname keeps the state's ID, a changed one is
+// unknown, resolved at apply, and replaces, since the plan cannot tell.
+func (d *providerData) plannedResourceID(ctx context.Context, cname types.String, state *cdnTarget, noun string) (types.Number, diag.Diagnostics) {
+	if d != nil && d.planChecks && !cname.IsUnknown() {
+		id, ok, diags := d.resolve(ctx, cdnTarget{ResourceID: types.NumberNull(), CName: cname}, noun)
+		if ok {
+			return types.NumberValue(new(big.Float).SetInt64(id)), diags
+		}
+		if diags = planTimeOnly(diags); diags.HasError() {
+			return types.NumberUnknown(), diags
+		}
+	}
+	if state != nil && state.CName.Equal(cname) {
+		return state.ResourceID, nil
+	}
+	return types.NumberUnknown(), nil
 }
 
 // resourceTargetAttributes are resource_id and cname in a resource's schema:

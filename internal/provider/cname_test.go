@@ -265,3 +265,118 @@ func TestAccCDNResourceDataSource_byDomainAndByID(t *testing.T) {
 		}
 	}
 }
+
+func siteByCName(cname, files string) string {
+	return fmt.Sprintf("resource \"gcore_cdn_purge_changed_files\" \"site\" {\n  cname = %q\n  files = %s\n}\n", cname, files)
+}
+
+// TestAccCName_changedFilesByDomain: gcore_cdn_purge_changed_files names its
+// CDN resource by domain too: the first purge goes there; naming the same
+// CDN resource by resource_id purges nothing; a domain of another CDN
+// resource replaces the resource, with a first purge there.
+func TestAccCName_changedFilesByDomain(t *testing.T) {
+	h := newHarness(t, liveSimulator(cnameSimulator()))
+	files := `{ "/app.js" = "1", "/img/logo@2x.png" = "1" }`
+	h.test(resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config: siteByCName(siteDomain, files),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(siteAddress, tfjsonpath.New("resource_id"), knownvalue.Int64Exact(testResourceID)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("resource_id"), knownvalue.Int64Exact(testResourceID)),
+					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("cname"), knownvalue.StringExact(siteDomain)),
+				},
+			},
+			{
+				Config: fmt.Sprintf("resource \"gcore_cdn_purge_changed_files\" \"site\" {\n  resource_id = %d\n  files = %s\n}\n",
+					testResourceID, files),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(siteAddress, plancheck.ResourceActionUpdate),
+				}},
+			},
+			{
+				Config: siteByCName("alias.example.com", files),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(siteAddress, plancheck.ResourceActionReplace),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("resource_id"), knownvalue.Int64Exact(testResourceID+3)),
+				},
+			},
+		},
+	})
+	h.expectPurges(
+		fmt.Sprintf(`POST /cdn/resources/%d/purge {"urls":["/app.js","/img/logo@2x.png"]}`, testResourceID),
+		fmt.Sprintf(`POST /cdn/resources/%d/purge {"urls":["/app.js","/img/logo@2x.png"]}`, testResourceID+3),
+	)
+}
+
+// TestAccCName_changedFilesRefusedAtPlan: an unknown domain, both
+// attributes and neither fail the plan of gcore_cdn_purge_changed_files, with
+// nothing sent.
+func TestAccCName_changedFilesRefusedAtPlan(t *testing.T) {
+	h := newHarness(t, liveSimulator(cnameSimulator()))
+	files := `{ "/app.js" = "1" }`
+	h.test(resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config: siteByCName("nowhere.example.com", files),
+				ExpectError: diagnostic("CDN resource not found", `No CDN resource of the account of this API key has the delivery domain `+
+					`"nowhere.example.com"`),
+			},
+			{
+				Config: fmt.Sprintf("resource \"gcore_cdn_purge_changed_files\" \"site\" {\n  resource_id = %d\n  cname = %q\n  files = %s\n}\n",
+					testResourceID, siteDomain, files),
+				ExpectError: regexp.MustCompile(`(?s)Invalid Attribute Combination.*\[resource_id,cname\]`),
+			},
+			{
+				Config:      fmt.Sprintf("resource \"gcore_cdn_purge_changed_files\" \"site\" {\n  files = %s\n}\n", files),
+				ExpectError: regexp.MustCompile(`(?s)Missing Attribute Configuration.*Exactly one of these attributes must be configured: \[resource_id,cname\]`),
+			},
+		},
+	})
+	if n := len(h.sim.Purges()); n != 0 {
+		t.Errorf("%d purges sent by refused plans", n)
+	}
+	if got := h.lookups(); len(got) != 1 || got[0] != "cname=nowhere.example.com" {
+		t.Errorf("lookups %q", got)
+	}
+}
+
+// TestAccCName_changedFilesOfflinePlanResolvesAtApply: with plan_checks =
+// false, the plan of gcore_cdn_purge_changed_files reads nothing and leaves
+// resource_id unknown; the apply looks the domain up, then purges; an
+// unchanged domain keeps its ID offline.
+func TestAccCName_changedFilesOfflinePlanResolvesAtApply(t *testing.T) {
+	t.Setenv("GCORE_PLAN_CHECKS", "false")
+	h := newHarness(t, liveSimulator(cnameSimulator()))
+	h.test(resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config: siteByCName(siteDomain, `{ "/app.js" = "1" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(siteAddress, tfjsonpath.New("resource_id")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(siteAddress, tfjsonpath.New("resource_id"), knownvalue.Int64Exact(testResourceID)),
+				},
+			},
+			{
+				Config: siteByCName(siteDomain, `{ "/app.js" = "2" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(siteAddress, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(siteAddress, tfjsonpath.New("resource_id"), knownvalue.Int64Exact(testResourceID)),
+				}},
+			},
+		},
+	})
+	h.expectPurges(
+		fmt.Sprintf(`POST /cdn/resources/%d/purge {"urls":["/app.js"]}`, testResourceID),
+		fmt.Sprintf(`POST /cdn/resources/%d/purge {"urls":["/app.js"]}`, testResourceID),
+	)
+	if got := h.lookups(); len(got) != 1 {
+		t.Errorf("lookups %q, want one: by the first apply", got)
+	}
+}

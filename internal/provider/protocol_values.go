@@ -80,6 +80,26 @@ func (o object) number(name string) types.Number {
 	return types.NumberValue(f)
 }
 
+// text is the attribute as the framework's type, which the validators and
+// the domain lookup take.
+func (o object) text(name string) types.String {
+	v := o[name]
+	switch {
+	case !v.IsKnown():
+		return types.StringUnknown()
+	case v.IsNull():
+		return types.StringNull()
+	}
+	var s string
+	_ = v.As(&s)
+	return types.StringValue(s)
+}
+
+// target is the CDN resource o names, by resource_id or cname.
+func (o object) target() cdnTarget {
+	return cdnTarget{ResourceID: o.number(attrResourceID), CName: o.text(attrCName)}
+}
+
 // stringMap reads a map of strings; known is false while the map or any of
 // its values is unknown. A null map is empty.
 func (o object) stringMap(name string) (m map[string]string, known bool) {
@@ -135,6 +155,17 @@ var (
 	stringMapType  = tftypes.Map{ElementType: tftypes.String}
 	stringListType = tftypes.List{ElementType: tftypes.String}
 )
+
+// numberValue is n as a value of an object, unknown or null as n is.
+func numberValue(n types.Number) tftypes.Value {
+	switch {
+	case n.IsUnknown():
+		return unknownValue(tftypes.Number)
+	case n.IsNull():
+		return nullValue(tftypes.Number)
+	}
+	return tftypes.NewValue(tftypes.Number, n.ValueBigFloat())
+}
 
 func stringValue(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
 

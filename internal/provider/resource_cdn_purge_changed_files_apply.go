@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -57,6 +59,14 @@ func (s *changedFilesServer) apply(ctx context.Context, plan, prior object) (obj
 	diags := validateChangedFiles(ctx, plan)
 	if diags.HasError() {
 		return prior, diags
+	}
+	if !plan[attrResourceID].IsKnown() {
+		// Named by a cname the plan did not look up (plan_checks off).
+		id, ok, targetDiags := data.resolve(ctx, plan.target(), "purge")
+		if diags.Append(targetDiags...); !ok {
+			return prior, diags
+		}
+		plan.set(attrResourceID, numberValue(types.NumberValue(new(big.Float).SetInt64(id))))
 	}
 	if creating {
 		plan.set(attrID, stringValue(rand.Text()))

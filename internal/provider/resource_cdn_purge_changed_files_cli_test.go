@@ -102,6 +102,42 @@ func TestAccCDNPurgeChangedFiles_upgradeFromVersion0(t *testing.T) {
 	h.expectPurges("POST " + h.purgePath() + ` {"urls":["/app.js"]}`)
 }
 
+// TestAccCDNPurgeChangedFiles_upgradePurgesWhatVersion0Missed: the builds
+// that wrote version 0 purged "/img/logo@2x.png" as "/img/logo%402x.png", a
+// URL no browser requests; after the upgrade, the next plan purges that file
+// again, under its right URL, and nothing else.
+func TestAccCDNPurgeChangedFiles_upgradePurgesWhatVersion0Missed(t *testing.T) {
+	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
+	raw, err := os.ReadFile(v0State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same state, with one more file as version 0 recorded it.
+	var state map[string]any
+	if err := json.Unmarshal(raw, &state); err != nil {
+		t.Fatal(err)
+	}
+	attrs := state["resources"].([]any)[0].(map[string]any)["instances"].([]any)[0].(map[string]any)["attributes"].(map[string]any)
+	attrs["files"].(map[string]any)["/img/logo@2x.png"] = "1"
+	attrs["purged_urls"] = append(attrs["purged_urls"].([]any), "/img/logo%402x.png")
+	raw, _ = json.Marshal(state)
+	host := cmp.Or(os.Getenv(resource.EnvTfAccProviderHost), "registry.terraform.io")
+	files := strings.Replace(v0Files, "{", `{ "/img/logo@2x.png" = "1",`, 1)
+	cli := h.planCLI(h.siteConfig(files, `  index_document = "index.html"`))
+	cli.writeFile("terraform.tfstate", strings.ReplaceAll(string(raw), "registry.terraform.io", host))
+
+	cli.mustRun("plan", "-out=upgrade.tfplan")
+	change := cli.siteChange("upgrade.tfplan")
+	if want := map[string]any{"/img/logo@2x.png": "changed"}; !reflect.DeepEqual(change.After["purged_urls"], want) {
+		t.Fatalf("the plan after the upgrade purges %v, want %v", change.After["purged_urls"], want)
+	}
+	cli.mustRun("apply", "upgrade.tfplan")
+	h.expectPurges("POST " + h.purgePath() + ` {"urls":["/img/logo@2x.png"]}`)
+	if out, err := cli.run("plan", "-detailed-exitcode"); err != nil {
+		t.Fatalf("a plan after the apply is not empty: %v\n%s", err, out)
+	}
+}
+
 // TestAccCDNPurgeChangedFiles_planShowsTheURLs: the human-readable plan says
 // how many URLs the apply purges and shows them as one line, however many;
 // `terraform show -json` of the saved plan lists each with why. Planning

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/completion"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/filediff"
@@ -151,7 +150,7 @@ func (dep deploy) purgeKind() scheduler.Kind {
 // resource of plan: its purge, or its prefetch; with a purge by URL, the
 // warning of a CDN resource that cannot purge by URL goes on files.
 func (dep deploy) planned(plan object) plannedRequest {
-	p := plannedRequest{target: cdnTarget{ResourceID: plan.number(attrResourceID), CName: types.StringNull()}, kind: dep.purgeKind()}
+	p := plannedRequest{target: plan.target(), kind: dep.purgeKind()}
 	if !dep.purges() {
 		p.kind = scheduler.Prefetch
 	}

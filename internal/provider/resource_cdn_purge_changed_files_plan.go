@@ -47,8 +47,9 @@ func (s *changedFilesServer) PlanResourceChange(ctx context.Context, req *tfprot
 }
 
 // plan turns the proposed new state into the plan, in place: the defaults of
-// the booleans the configuration leaves out, the id, the record of the
-// purge the apply sends. A new resource_id replaces the resource.
+// the booleans the configuration leaves out, the id, the resource_id a cname
+// names, the record of the purge the apply sends. Another CDN resource
+// replaces the resource.
 func (s *changedFilesServer) plan(ctx context.Context, plan, config, prior object) (replace bool, diags diag.Diagnostics) {
 	for name, def := range boolDefaults {
 		// Decided by the configuration: for a null optional and computed
@@ -56,6 +57,17 @@ func (s *changedFilesServer) plan(ctx context.Context, plan, config, prior objec
 		if config[name].IsNull() {
 			plan.set(name, boolValue(def))
 		}
+	}
+	data := s.shared.get()
+	if config[attrResourceID].IsNull() && !config[attrCName].IsNull() {
+		var state *cdnTarget
+		if prior != nil {
+			t := prior.target()
+			state = &t
+		}
+		id, targetDiags := data.plannedResourceID(ctx, config.text(attrCName), state, "purge")
+		diags.Append(targetDiags...)
+		plan.set(attrResourceID, numberValue(id))
 	}
 	if prior != nil && !plan[attrResourceID].Equal(prior[attrResourceID]) {
 		// Another CDN resource is a new resource: Terraform plans its create
@@ -73,7 +85,6 @@ func (s *changedFilesServer) plan(ctx context.Context, plan, config, prior objec
 		setPurgedUnknown(plan)
 		return replace, diags
 	}
-	data := s.shared.get()
 	limits := scheduler.DocumentedLimits("the provider is not configured yet: its settings are known only at apply")
 	if data != nil && !dep.empty() {
 		limits = data.planLimits(ctx)
@@ -85,7 +96,7 @@ func (s *changedFilesServer) plan(ctx context.Context, plan, config, prior objec
 	} else {
 		keepPurged(plan, prior)
 	}
-	if data != nil && !dep.empty() {
+	if data != nil && !dep.empty() && !diags.HasError() {
 		diags.Append(data.check(ctx, dep.planned(plan))...)
 		limit, setting := timeout(plan, prior == nil)
 		diags.Append(dep.checkTime(prior == nil, limit, setting, limits)...)

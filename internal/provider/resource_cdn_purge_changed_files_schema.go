@@ -21,6 +21,7 @@ const changedFilesSchemaVersion = 1
 const (
 	attrID                = "id"
 	attrResourceID        = "resource_id"
+	attrCName             = "cname"
 	attrFiles             = "files"
 	attrPurgeRemoved      = "purge_removed"
 	attrPurgeAdded        = "purge_added"
@@ -64,10 +65,11 @@ var changedFilesV0Type = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
 }}
 
 // changedFilesType is the type of the resource's object, version 1:
-// purged_urls a map of each URL to why it was purged, purged_url_count,
-// purge_directories and purged_patterns.
+// cname, purged_urls a map of each URL to why it was purged,
+// purged_url_count, purge_directories and purged_patterns.
 var changedFilesType = func() tftypes.Object {
 	attrs := maps.Clone(changedFilesV0Type.AttributeTypes)
+	attrs[attrCName] = tftypes.String
 	attrs[attrPurgedURLs] = stringMapType
 	attrs[attrPurgedURLCount] = tftypes.Number
 	attrs[attrPurgeDirectories] = tftypes.Bool
@@ -96,7 +98,11 @@ func changedFilesSchema() *tfprotov6.Schema {
 			DescriptionKind: tfprotov6.StringKindMarkdown,
 			Attributes: []*tfprotov6.SchemaAttribute{
 				attr(attrID, tftypes.String, "Unique identifier of this resource.", computed),
-				attr(attrResourceID, tftypes.Number, resourceIDDescription+" Changing it replaces the resource.", required),
+				attr(attrResourceID, tftypes.Number, resourceIDDescription+" "+targetResourceIDDescription+" Set from `cname` "+
+					"when that names the CDN resource; changing to another CDN resource replaces the resource (a first purge "+
+					"there, as `purge_on_create` says).", optionalComputed),
+				attr(attrCName, tftypes.String, targetCNameDescription+" Changing it to another domain of the same CDN "+
+					"resource replaces nothing.", optional),
 				attr(attrFiles, stringMapType, "The files of the site: each key is a file's path as the CDN serves it, starting "+
 					"with `/` (no scheme, host, query string or fragment; `\"/${f}\"` over `fileset`), each value its version, any "+
 					"non-empty string that changes when the content does (`filemd5(...)`, an ETag, a build id). Keys are sent as a "+

@@ -25,7 +25,29 @@ func (s *changedFilesServer) ValidateResourceConfig(ctx context.Context, req *tf
 	if err != nil {
 		return &tfprotov6.ValidateResourceConfigResponse{Diagnostics: internalError("read the configuration", err)}, nil
 	}
-	return &tfprotov6.ValidateResourceConfigResponse{Diagnostics: protocolDiagnostics(validateChangedFiles(ctx, config))}, nil
+	diags := validateTarget(config)
+	diags.Append(validateChangedFiles(ctx, config)...)
+	return &tfprotov6.ValidateResourceConfigResponse{Diagnostics: protocolDiagnostics(diags)}, nil
+}
+
+// validateTarget requires exactly one of resource_id and cname in a
+// configuration, in the words of the framework's validator that the other
+// resources use. (A plan has both: resource_id is set from cname.)
+func validateTarget(config object) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if config == nil || !config[attrResourceID].IsKnown() || !config[attrCName].IsKnown() {
+		return diags
+	}
+	both := []string{attrResourceID, attrCName}
+	switch id, cname := !config[attrResourceID].IsNull(), !config[attrCName].IsNull(); {
+	case id && cname:
+		diags.AddAttributeError(path.Root(attrCName), "Invalid Attribute Combination", fmt.Sprintf("These attributes cannot "+
+			"be configured together: [%s]. Name the CDN resource by one of them: resource_id, or cname.", strings.Join(both, ",")))
+	case !id && !cname:
+		diags.AddError("Missing Attribute Configuration", fmt.Sprintf("Exactly one of these attributes must be configured: "+
+			"[%s]. Set resource_id to the CDN resource's ID, or cname to its delivery domain.", strings.Join(both, ",")))
+	}
+	return diags
 }
 
 // fileKeyRule says in words what purgerules.CheckFile accepts.
@@ -54,6 +76,11 @@ func validateChangedFiles(ctx context.Context, o object) diag.Diagnostics {
 		number(attrResourceID, v)
 	}
 	number(attrPurgeAllAbove, positiveWholeNumber("a number of URLs, such as 1000"))
+	if o.isSet(attrCName) {
+		for _, v := range cnameValidators() {
+			diags.Append(str(v, path.Root(attrCName), o.str(attrCName))...)
+		}
+	}
 	if o.isSet(attrIndexDocument) {
 		diags.Append(str(indexDocument(), path.Root(attrIndexDocument), o.str(attrIndexDocument))...)
 	}

@@ -2,7 +2,8 @@
 # purges them all; each later apply purges the files whose MD5 changed and
 # the files removed, in requests of up to 100 URLs.
 resource "gcore_cdn_purge_changed_files" "site" {
-  resource_id = 123456
+  # The CDN resource by its delivery domain (or resource_id = 123456).
+  cname = "cdn.example.com"
   files = {
     for f in fileset("${path.module}/dist", "**") : "/${f}" => filemd5("${path.module}/dist/${f}")
   }
