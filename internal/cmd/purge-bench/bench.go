@@ -144,6 +144,8 @@ func (b *bench) planFresh(config string) (time.Duration, error) {
 // traffic is what the simulator received since its last reset.
 type traffic struct {
 	purgeRequests, rateLimited, limitReads, resourceReads int
+	// lookups are the list reads that resolve a cname.
+	lookups int
 	// purged holds every item accepted, per CDN resource and purge type.
 	purged map[string]bool
 }
@@ -154,6 +156,8 @@ func (b *bench) traffic() traffic {
 		switch {
 		case strings.HasSuffix(r.Path, "/purge"):
 			t.purgeRequests++
+		case r.Path == "/cdn/resources":
+			t.lookups++
 		case strings.HasPrefix(r.Path, "/cdn/resources/"):
 			t.resourceReads++
 		default:

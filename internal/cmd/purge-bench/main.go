@@ -19,7 +19,9 @@
 //  6. a deploy changing 1,000 files with wait_for_completion and prefetch;
 //  7. a deploy changing every page of 40 directories of 100 pages, beside
 //     1,000 unchanged images, by URL and with purge_directories, projected
-//     to the documented limits.
+//     to the documented limits;
+//  8. terraform plan of 1,000 purges naming their CDN resource by cname
+//     against the same plan by resource_id.
 //
 // Wall times are compared within one run, as ratios or differences: the
 // machine is shared and its absolute speed means little.
@@ -56,7 +58,7 @@ func run() error {
 	terraform := flag.String("terraform", os.Getenv("TF_ACC_TERRAFORM_PATH"), "Terraform CLI to run")
 	runs := flag.Int("runs", 3, "runs of each timed command; the median is reported")
 	planSize := flag.Int("plan-resources", 1000, "resources in the plan benchmark")
-	only := flag.String("only", "1,2,3,4,5,6,7", "the benchmarks to run, by number")
+	only := flag.String("only", "1,2,3,4,5,6,7,8", "the benchmarks to run, by number")
 	flag.Parse()
 	if *terraform == "" {
 		return errors.New("set -terraform or TF_ACC_TERRAFORM_PATH to the Terraform CLI")
@@ -75,6 +77,7 @@ func run() error {
 		"5": func() bool { return b.bigPlanBenchmark(*runs) },
 		"6": b.completionBenchmark,
 		"7": b.directoriesBenchmark,
+		"8": func() bool { return b.cnameBenchmark(*runs, *planSize) },
 	}
 	// Every benchmark runs, so that one missed target hides no other figure.
 	var failed []string

@@ -234,11 +234,17 @@ func (b *bench) concurrentBenchmark() bool {
 	return ok
 }
 
+// purgesHCL is n gcore_cdn_purge resources of one URL each, with target
+// naming their CDN resource.
+func purgesHCL(n int, target string) string {
+	return requiredProviders + fmt.Sprintf("resource \"gcore_cdn_purge\" \"files\" {\n  count    = %d\n  %s\n"+
+		"  urls     = [\"/files/${count.index}.js\"]\n  triggers = { release = \"1\" }\n}\n", n, target)
+}
+
 // planBenchmark is benchmark 3.
 func (b *bench) planBenchmark(runs, n int) bool {
 	heading(fmt.Sprintf("3. terraform plan of %d resources", n))
-	purges := requiredProviders + fmt.Sprintf("resource \"gcore_cdn_purge\" \"files\" {\n  count       = %d\n  resource_id = %d\n"+
-		"  urls        = [\"/files/${count.index}.js\"]\n  triggers    = { release = \"1\" }\n}\n", n, siteID)
+	purges := purgesHCL(n, fmt.Sprintf("resource_id = %d", siteID))
 	var baseline, purge []time.Duration
 	var peak float64
 	b.sim.Reset()
