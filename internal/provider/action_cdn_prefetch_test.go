@@ -149,10 +149,10 @@ func TestPrefetchAction_timeout(t *testing.T) {
 	first := c.invoke(c.actionConfig(map[string]tftypes.Value{"resource_id": number(h.resourceID), "urls": stringSet("/a.iso")}))
 	expectNoDiagnostics(t, "first InvokeAction", first.diagnostics)
 	late := c.invoke(c.actionConfig(map[string]tftypes.Value{
-		"resource_id": number(h.resourceID), "urls": stringSet("/b.iso"), "timeouts": c.invokeTimeout("1s"),
+		"resource_id": number(h.resourceID), "urls": stringSet("/b.iso"), "timeouts": c.invokeTimeout("2s"),
 	}))
-	want := fmt.Sprintf(`(?s)\[ERROR\] Prefetch timed out: The prefetch of CDN resource %d did not get rate-limit room within 1s: `+
-		`the limit in force is 1/h \(account's prefetch_request_limit\), and the request waited 1s\.\n\n`+
+	want := fmt.Sprintf(`(?s)\[ERROR\] Prefetch timed out: The prefetch of CDN resource %d did not get rate-limit room within 2s: `+
+		`the limit in force is 1/h \(account's prefetch_request_limit\), and the request waited 2s\.\n\n`+
 		`Raise timeouts\.invoke, or send fewer requests to this CDN resource at once\.\n\n`+
 		`An action keeps nothing in state: invoke it again to prefetch\. \(at \)`, h.resourceID)
 	if got := render(late.diagnostics); !regexp.MustCompile(want).MatchString(got) {

@@ -125,13 +125,18 @@ func purge(ctx context.Context, data *providerData, id int64, dep *deploy, wait 
 			dep.urls.result.Accepted = dep.diff.URLs
 		}
 	} else {
+		// Each queue logs with a context of its own: terraform-plugin-log
+		// masks the fields of a context in place, so two goroutines logging
+		// through one context race; tflog.SetField copies them.
 		var wg sync.WaitGroup
 		if len(dep.split.URLs) > 0 {
+			ctx := tflog.SetField(ctx, "queue", scheduler.PurgeByURL.Noun())
 			wg.Go(func() {
 				dep.urls.result, dep.urls.err = data.send(ctx, scheduler.Job{ResourceID: id, Kind: scheduler.PurgeByURL, Items: dep.split.URLs})
 			})
 		}
 		if len(dep.split.Patterns) > 0 {
+			ctx := tflog.SetField(ctx, "queue", scheduler.PurgeByPattern.Noun())
 			wg.Go(func() {
 				dep.patterns.result, dep.patterns.err = data.send(ctx,
 					scheduler.Job{ResourceID: id, Kind: scheduler.PurgeByPattern, Items: dep.split.Patterns})

@@ -23,9 +23,9 @@ func TestAction_timeoutSaysWhatToRaise(t *testing.T) {
 		return attrs
 	}
 	expectNoDiagnostics(t, "first InvokeAction", c.invoke(c.actionConfig(all(map[string]tftypes.Value{}))).diagnostics)
-	late := c.invoke(c.actionConfig(all(map[string]tftypes.Value{"timeouts": c.invokeTimeout("1s")})))
+	late := c.invoke(c.actionConfig(all(map[string]tftypes.Value{"timeouts": c.invokeTimeout("2s")})))
 	want := regexp.MustCompile(fmt.Sprintf(`^\[ERROR\] Purge timed out: The purge all of CDN resource %d did not get rate-limit room `+
-		`within 1s: the limit in force is 1/h \(account's purge_request_limit\), and the request waited 1s\.\n\n`+
+		`within 2s: the limit in force is 1/h \(account's purge_request_limit\), and the request waited 2s\.\n\n`+
 		`Raise timeouts\.invoke, or send fewer requests to this CDN resource at once\.\n\n`+
 		`An action keeps nothing in state: invoke it again to purge\. \(at \)\n$`, h.resourceID))
 	if got := render(late.diagnostics); !want.MatchString(got) {
