@@ -52,8 +52,8 @@ func setUp(terraform string, timeout time.Duration, keep bool) (*bench, error) {
 		return nil, err
 	}
 	b := &bench{terraform: terraform, timeout: timeout, keep: keep, dir: dir, usageFile: filepath.Join(dir, "provider-usage")}
-	real := filepath.Join(dir, "real", providerBinary)
-	build := exec.Command("go", "build", "-o", real, "github.com/gcore-purge/terraform-provider-gcore")
+	realBinary := filepath.Join(dir, "real", providerBinary)
+	build := exec.Command("go", "build", "-o", realBinary, "github.com/gcore-purge/terraform-provider-gcore")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	err = build.Run()
 	self, selfErr := os.Executable()
@@ -78,7 +78,7 @@ func setUp(terraform string, timeout time.Duration, keep bool) (*bench, error) {
 	// Later entries win over the inherited ones.
 	b.env = append(os.Environ(),
 		"TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_LOG=",
-		"GCORE_API_KEY="+apiKey, "GCORE_BASE_URL="+b.sim.URL, envRealBinary+"="+real, envUsageFile+"="+b.usageFile)
+		"GCORE_API_KEY="+apiKey, "GCORE_BASE_URL="+b.sim.URL, envRealBinary+"="+realBinary, envUsageFile+"="+b.usageFile)
 	version, _ := exec.Command(terraform, "version").Output()
 	fmt.Printf("# gcore_cdn_purge_changed_files at scale\n\n%s; simulator limits: by URL %s, 100 URLs a request. "+
 		"Seconds are wall time on this machine; compare within the run.\n",
