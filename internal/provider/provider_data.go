@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -82,10 +83,17 @@ func notConfigured() diag.Diagnostic {
 }
 
 // logInfo passes the scheduler's messages on to Terraform's log. The context
-// is the request's own, which masks the API key.
+// is the one a job was sent with (send), which masks the API key. The
+// scheduler logs from several goroutines, with one job's context at once,
+// and terraform-plugin-log writes the masked fields of a context in place:
+// engineLog keeps those writes apart.
 func logInfo(ctx context.Context, msg string, fields map[string]any) {
+	engineLog.Lock()
+	defer engineLog.Unlock()
 	tflog.Info(ctx, msg, fields)
 }
+
+var engineLog sync.Mutex
 
 // mask returns ctx with the API key masked in every tflog message and field,
 // so that no log line can leak it.

@@ -20,7 +20,11 @@ import (
 func (d *providerData) send(ctx context.Context, job scheduler.Job) (scheduler.Result, error) {
 	fields := map[string]any{"resource_id": job.ResourceID, "kind": job.Kind.String(), "items": len(job.Items)}
 	tflog.Info(ctx, "queueing "+job.Kind.Noun(), fields)
-	result, err := d.scheduler.Send(ctx, job)
+	// The scheduler logs through a copy of ctx's logger fields (SetField
+	// copies them): terraform-plugin-log masks the API key in a context's
+	// fields in place, so the scheduler's goroutines and this one must not
+	// log through one context.
+	result, err := d.scheduler.Send(tflog.SetField(ctx, "engine", "scheduler"), job)
 	if err == nil {
 		fields["requests"], fields["merged_with"] = result.AcceptedRequests, result.Merged
 		fields["elapsed"], fields["settled_by_purge_all"] = result.Elapsed.String(), result.SettledByPurgeAll
