@@ -207,7 +207,11 @@ func TestAccHostile_planChecksOffPlansOffline(t *testing.T) {
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	everything := h.purgeConfig(`urls = ["/app.js"]`) +
 		fmt.Sprintf("resource \"gcore_cdn_purge\" \"patterns\" {\n  resource_id = %d\n  paths = [\"/img/*\"]\n}\n", h.resourceID) +
-		h.prefetchConfig(`urls = ["/big.iso"]`)
+		h.prefetchConfig(`urls = ["/big.iso"]`) +
+		// Named by domain, which an offline plan leaves to the apply.
+		fmt.Sprintf("resource \"gcore_cdn_purge\" \"by_domain\" {\n  cname = \"cdn%d.example.com\"\n  purge_all = true\n}\n", h.resourceID) +
+		fmt.Sprintf("resource \"gcore_cdn_purge_changed_files\" \"by_domain\" {\n  cname = \"cdn%d.example.com\"\n  files = { \"/a.js\" = \"1\" }\n}\n",
+			h.resourceID)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
 			{Config: everything + h.siteConfig(numberedFiles(1000, "v1"), ""), PlanOnly: true, ExpectNonEmptyPlan: true},
