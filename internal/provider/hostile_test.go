@@ -159,6 +159,7 @@ func TestAccHostile_interruptDuringAHangingRequestIsPrompt(t *testing.T) {
 // TestAccHostile_badInputIsRefusedAtPlan: each bad input fails the plan,
 // naming the attribute and the fix, and nothing is sent.
 func TestAccHostile_badInputIsRefusedAtPlan(t *testing.T) {
+	terraformPreCheck(t) // here, not in a subtest: its skip would stop the parent
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	cases := []struct {
 		config string
