@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gcore-purge/terraform-provider-gcore/internal/cmd/internal/measured"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/tfrc"
@@ -67,17 +68,17 @@ func setUp(terraform string) (*bench, error) {
 	// of the machine's.
 	b.env = append(os.Environ(),
 		"TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_LOG=",
-		"GCORE_API_KEY="+apiKey, "GCORE_BASE_URL="+b.sim.URL,
-		envRealBinary+"="+filepath.Join(dir, "real", providerBinary), envRSSFile+"="+b.rssFile)
+		"GCORE_API_KEY="+apiKey, "GCORE_BASE_URL="+b.sim.URL)
+	b.env = append(b.env, measured.Env(filepath.Join(dir, "real", measured.ProviderBinary), b.rssFile)...)
 	fmt.Printf("# gcore_cdn_purge benchmarks\n\nTerraform: %s; simulator limits: by URL %s, by pattern and purge all %s per CDN resource.\n",
 		terraform, simulator.CompressedLimits.PurgeByURLsRequestLimit, simulator.CompressedLimits.PurgeRequestLimit)
 	return b, nil
 }
 
 // installProvider builds the provider and puts this binary in its place, to
-// measure it (see runProviderMeasured).
+// measure it (package measured).
 func (b *bench) installProvider() error {
-	build := exec.Command("go", "build", "-o", filepath.Join(b.dir, "real", providerBinary),
+	build := exec.Command("go", "build", "-o", filepath.Join(b.dir, "real", measured.ProviderBinary),
 		"github.com/gcore-purge/terraform-provider-gcore")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
@@ -90,7 +91,7 @@ func (b *bench) installProvider() error {
 	if err := os.MkdirAll(filepath.Join(b.dir, "bin"), 0o755); err != nil {
 		return err
 	}
-	return os.Symlink(self, filepath.Join(b.dir, "bin", providerBinary))
+	return os.Symlink(self, filepath.Join(b.dir, "bin", measured.ProviderBinary))
 }
 
 func (b *bench) tearDown() {

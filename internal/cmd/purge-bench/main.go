@@ -33,15 +33,16 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/cmd/internal/measured"
 )
 
 func main() {
-	if filepath.Base(os.Args[0]) == providerBinary {
-		os.Exit(runProviderMeasured())
+	if measured.AsProvider() {
+		os.Exit(measured.RunProvider())
 	}
 	log.SetFlags(0)
 	// run returns before main exits, so that its deferred clean-up (the

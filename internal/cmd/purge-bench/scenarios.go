@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gcore-purge/terraform-provider-gcore/internal/cmd/internal/measured"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/gcoreapi"
 )
 
@@ -260,7 +261,7 @@ func (b *bench) planBenchmark(runs, n int) bool {
 			return false
 		}
 		purge = append(purge, d)
-		mib, err := peakRSS(b.rssFile)
+		mib, _, err := measured.Usage(b.rssFile)
 		if err != nil {
 			log.Print(err)
 			return false

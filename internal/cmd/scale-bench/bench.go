@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gcore-purge/terraform-provider-gcore/internal/cmd/internal/measured"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/simulator"
 	"github.com/gcore-purge/terraform-provider-gcore/internal/tfrc"
 )
@@ -52,7 +53,7 @@ func setUp(terraform string, timeout time.Duration, keep bool) (*bench, error) {
 		return nil, err
 	}
 	b := &bench{terraform: terraform, timeout: timeout, keep: keep, dir: dir, usageFile: filepath.Join(dir, "provider-usage")}
-	realBinary := filepath.Join(dir, "real", providerBinary)
+	realBinary := filepath.Join(dir, "real", measured.ProviderBinary)
 	build := exec.Command("go", "build", "-o", realBinary, "github.com/gcore-purge/terraform-provider-gcore")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	err = build.Run()
@@ -62,7 +63,7 @@ func setUp(terraform string, timeout time.Duration, keep bool) (*bench, error) {
 		err = os.MkdirAll(filepath.Join(dir, "bin"), 0o755)
 	}
 	if err == nil {
-		err = os.Symlink(self, filepath.Join(dir, "bin", providerBinary))
+		err = os.Symlink(self, filepath.Join(dir, "bin", measured.ProviderBinary))
 	}
 	if err == nil {
 		b.sim, err = simulator.Start(simulator.Config{APIKeys: []string{apiKey}, Limits: roomyLimits})
@@ -78,7 +79,8 @@ func setUp(terraform string, timeout time.Duration, keep bool) (*bench, error) {
 	// Later entries win over the inherited ones.
 	b.env = append(os.Environ(),
 		"TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_LOG=",
-		"GCORE_API_KEY="+apiKey, "GCORE_BASE_URL="+b.sim.URL, envRealBinary+"="+realBinary, envUsageFile+"="+b.usageFile)
+		"GCORE_API_KEY="+apiKey, "GCORE_BASE_URL="+b.sim.URL)
+	b.env = append(b.env, measured.Env(realBinary, b.usageFile)...)
 	version, _ := exec.Command(terraform, "version").Output()
 	fmt.Printf("# gcore_cdn_purge_changed_files at scale\n\n%s; simulator limits: by URL %s, 100 URLs a request. "+
 		"Seconds are wall time on this machine; compare within the run.\n",
@@ -310,7 +312,7 @@ func (b *bench) terraformIn(dir string, args ...string) (step, []byte, error) {
 	close(done)
 	wg.Wait()
 	s.terraformMB = hwm
-	s.providerMB, s.providerCPU = providerUsage(b.usageFile)
+	s.providerMB, s.providerCPU, _ = measured.Usage(b.usageFile)
 	s.bytes, s.lines = stdout.Len(), bytes.Count(stdout.Bytes(), []byte("\n"))
 	out := append(stdout.Bytes(), stderr.Bytes()...)
 	if ctx.Err() != nil {

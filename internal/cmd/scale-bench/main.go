@@ -31,15 +31,16 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gcore-purge/terraform-provider-gcore/internal/cmd/internal/measured"
 )
 
 func main() {
-	if filepath.Base(os.Args[0]) == providerBinary {
-		os.Exit(runProviderMeasured())
+	if measured.AsProvider() {
+		os.Exit(measured.RunProvider())
 	}
 	log.SetFlags(0)
 	if err := run(); err != nil {
