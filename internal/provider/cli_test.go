@@ -90,6 +90,46 @@ func (c *terraformCLI) command(out io.Writer, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// applyInterrupted starts terraform apply -auto-approve, waits (at most a
+// minute) until ready reports true, then after pause sends it an interrupt,
+// as Ctrl-C does, and waits (at most a minute) for it to end. It returns
+// the apply's output, how long after the interrupt it ended, and its error.
+func (c *terraformCLI) applyInterrupted(ready func() bool, pause time.Duration) (out string, took time.Duration, err error) {
+	c.t.Helper()
+	var buf bytes.Buffer
+	apply := c.command(&buf, "apply", "-auto-approve")
+	if err := apply.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- apply.Wait() }()
+	defer func() {
+		if apply.ProcessState == nil {
+			_ = apply.Process.Kill()
+		}
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for !ready() {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("terraform apply never got ready to interrupt:\n%s", buf.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(pause)
+	if err := apply.Process.Signal(os.Interrupt); err != nil {
+		c.t.Fatal(err)
+	}
+	interrupted := time.Now()
+	select {
+	case err = <-exited:
+	case <-time.After(time.Minute):
+		c.t.Fatalf("terraform apply did not end after the interrupt:\n%s", buf.String())
+	}
+	took = time.Since(interrupted)
+	c.t.Logf("terraform apply ended %v after the interrupt", took)
+	return buf.String(), took, err
+}
+
 // run runs the CLI and returns its output (standard output and error).
 func (c *terraformCLI) run(args ...string) (string, error) {
 	var out bytes.Buffer

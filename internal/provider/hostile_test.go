@@ -1,11 +1,9 @@
 package provider
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -112,44 +110,14 @@ func TestAccHostile_interruptDuringAHangingRequestIsPrompt(t *testing.T) {
 	cli := newTerraformCLI(t, "", h.serveProvider())
 	cli.writeConfig(requiredProviders + h.purgeConfig(`paths = ["/img/*"]`))
 	cli.mustRun("init")
-	var out bytes.Buffer
-	apply := cli.command(&out, "apply", "-auto-approve")
-	if err := apply.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- apply.Wait() }()
-	defer func() {
-		if apply.ProcessState == nil {
-			_ = apply.Process.Kill()
-		}
-	}()
-	deadline := time.Now().Add(time.Minute)
-	for h.purgePOSTs() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the purge did not reach the simulator:\n%s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(500 * time.Millisecond) // well into the hang
-	if err := apply.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	interrupted := time.Now()
-	var err error
-	select {
-	case err = <-exited:
-	case <-time.After(time.Minute):
-		t.Fatalf("terraform apply did not end after the interrupt:\n%s", out.String())
-	}
-	took := time.Since(interrupted)
-	t.Logf("terraform apply ended %v after the interrupt", took)
+	// Interrupted half a second into the hang.
+	out, took, err := cli.applyInterrupted(func() bool { return h.purgePOSTs() > 0 }, 500*time.Millisecond)
 	if took > 8*time.Second {
 		t.Errorf("terraform apply ended %v after the interrupt, want within 8s", took)
 	}
 	if err == nil || !diagnostic("Purge cancelled", "its outcome is unknown", "Nothing was written to state: the next apply purges again.").
-		MatchString(out.String()) {
-		t.Errorf("terraform apply: %v\n%s", err, out.String())
+		MatchString(out) {
+		t.Errorf("terraform apply: %v\n%s", err, out)
 	}
 	if state := cli.file("terraform.tfstate"); strings.Contains(state, `"gcore_cdn_purge"`) {
 		t.Errorf("the state records the purge whose outcome is unknown:\n%s", state)

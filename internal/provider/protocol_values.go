@@ -156,17 +156,6 @@ var (
 	stringListType = tftypes.List{ElementType: tftypes.String}
 )
 
-// numberValue is n as a value of an object, unknown or null as n is.
-func numberValue(n types.Number) tftypes.Value {
-	switch {
-	case n.IsUnknown():
-		return unknownValue(tftypes.Number)
-	case n.IsNull():
-		return nullValue(tftypes.Number)
-	}
-	return tftypes.NewValue(tftypes.Number, n.ValueBigFloat())
-}
-
 func stringValue(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
 
 func boolValue(b bool) tftypes.Value { return tftypes.NewValue(tftypes.Bool, b) }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/gcore-purge/terraform-provider-gcore/internal/scheduler"
@@ -66,7 +66,7 @@ func (s *changedFilesServer) apply(ctx context.Context, plan, prior object) (obj
 		if diags.Append(targetDiags...); !ok {
 			return prior, diags
 		}
-		plan.set(attrResourceID, numberValue(types.NumberValue(new(big.Float).SetInt64(id))))
+		plan.set(attrResourceID, tftypes.NewValue(tftypes.Number, new(big.Float).SetInt64(id)))
 	}
 	if creating {
 		plan.set(attrID, stringValue(rand.Text()))

@@ -67,7 +67,11 @@ func (s *changedFilesServer) plan(ctx context.Context, plan, config, prior objec
 		}
 		id, targetDiags := data.plannedResourceID(ctx, config.text(attrCName), state, "purge")
 		diags.Append(targetDiags...)
-		plan.set(attrResourceID, numberValue(id))
+		v, err := id.ToTerraformValue(ctx)
+		if err != nil {
+			return replace, append(diags, diag.NewErrorDiagnostic("Internal error", "resource_id: "+err.Error()))
+		}
+		plan.set(attrResourceID, v)
 	}
 	if prior != nil && !plan[attrResourceID].Equal(prior[attrResourceID]) {
 		// Another CDN resource is a new resource: Terraform plans its create

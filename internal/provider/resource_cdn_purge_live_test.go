@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -586,48 +585,24 @@ resource "gcore_cdn_purge" "waiting" {
 `, testResourceID, testResourceID+1))
 	cli.mustRun("init")
 
-	var out bytes.Buffer
-	apply := cli.command(&out, "apply", "-auto-approve")
-	if err := apply.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- apply.Wait() }()
-	defer func() {
-		if apply.ProcessState == nil {
-			_ = apply.Process.Kill()
-		}
-	}()
-
 	// Interrupt once the waiting purge was refused with a 429 and the
 	// other one was accepted.
-	deadline := time.Now().Add(time.Minute)
-	for h.sim.RateLimited() == 0 || len(h.sim.Purges()) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the purges did not reach the simulator:\n%s", out.String())
+	var refusedAt time.Time
+	var sent int
+	out, took, err := cli.applyInterrupted(func() bool {
+		if h.sim.RateLimited() == 0 || len(h.sim.Purges()) == 0 {
+			return false
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	refusedAt := h.sim.Requests()[len(h.sim.Requests())-1].At
-	sent := len(h.sim.Requests())
-	if err := apply.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	interruptedAt := time.Now()
-	var err error
-	select {
-	case err = <-exited:
-	case <-time.After(time.Minute):
-		t.Fatalf("terraform apply did not end after the interrupt:\n%s", out.String())
-	}
-	took := time.Since(interruptedAt)
-	t.Logf("terraform apply ended %v after the interrupt", took)
+		requests := h.sim.Requests()
+		refusedAt, sent = requests[len(requests)-1].At, len(requests)
+		return true
+	}, 0)
 	if took > retryAfter/2 {
 		t.Errorf("terraform apply ended %v after the interrupt; the retry was due %v after the 429", took, retryAfter)
 	}
 	if err == nil || !diagnostic("Interrupt received", "Purge cancelled", fmt.Sprintf("purge by pattern of CDN resource %d was cancelled after waiting", testResourceID+1),
-		"for rate-limit room after a 429 answer", "Nothing was written to state: the next apply purges again.").MatchString(out.String()) {
-		t.Errorf("terraform apply: %v\n%s", err, out.String())
+		"for rate-limit room after a 429 answer", "Nothing was written to state: the next apply purges again.").MatchString(out) {
+		t.Errorf("terraform apply: %v\n%s", err, out)
 	}
 
 	// Past the moment the retry was due, still nothing was sent.
