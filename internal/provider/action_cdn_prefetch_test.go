@@ -22,6 +22,7 @@ func (h *harness) prefetchClient() *protocolClient {
 }
 
 func TestPrefetchAction_invokePrefetchesAndReportsProgress(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	c := h.prefetchClient()
 	config := c.actionConfig(map[string]tftypes.Value{
@@ -46,6 +47,7 @@ func TestPrefetchAction_invokePrefetchesAndReportsProgress(t *testing.T) {
 // watching is told until when; a purge meanwhile has its own window and does
 // not wait.
 func TestPrefetchAction_waitsForRoomAndSaysUntilWhen(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits}))
 	c := h.prefetchClient()
 	first := c.invoke(c.actionConfig(map[string]tftypes.Value{"resource_id": number(h.resourceID), "urls": stringSet("/a.iso")}))
@@ -71,6 +73,7 @@ func TestPrefetchAction_waitsForRoomAndSaysUntilWhen(t *testing.T) {
 // and of the timeout, at validation time, naming the attribute; nothing is
 // sent.
 func TestPrefetchAction_validation(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	c := h.prefetchClient()
 	many := make([]string, 101)
@@ -115,6 +118,7 @@ func TestPrefetchAction_validation(t *testing.T) {
 // resource's words, the refused file named; a plan without a key says how to
 // give one; a plan on a CDN resource that does not exist says so.
 func TestPrefetchAction_errors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits, Resources: map[int64]simulator.Resource{testResourceID: {}}}))
 	c := h.prefetchClient()
 	missing := c.actionConfig(map[string]tftypes.Value{"resource_id": number(404404), "urls": stringSet("/big.iso")})
@@ -131,7 +135,7 @@ func TestPrefetchAction_errors(t *testing.T) {
 		t.Errorf("InvokeAction diagnostics:\n%s\nwant a match of %q", got, want)
 	}
 
-	t.Setenv("GCORE_API_KEY", "")
+	h.setenv(envAPIKey, "")
 	keyless := h.prefetchClient()
 	diags := keyless.plan(keyless.actionConfig(map[string]tftypes.Value{"resource_id": number(h.resourceID), "urls": stringSet("/big.iso")}))
 	if got := render(diags); !regexp.MustCompile(`(?s)Missing Gcore API key.*api_key.*GCORE_API_KEY`).MatchString(got) {
@@ -144,6 +148,7 @@ func TestPrefetchAction_errors(t *testing.T) {
 // within the action's timeout fails with the limit in force, the setting to
 // raise, and that nothing is kept.
 func TestPrefetchAction_timeout(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.Limits{PrefetchRequestLimit: "1/h"}}))
 	c := h.prefetchClient()
 	first := c.invoke(c.actionConfig(map[string]tftypes.Value{"resource_id": number(h.resourceID), "urls": stringSet("/a.iso")}))

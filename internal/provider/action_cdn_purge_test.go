@@ -225,6 +225,7 @@ func expectProgress(t *testing.T, got []string, patterns ...string) {
 }
 
 func TestAction_invokePurgesAndReportsProgress(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	c := h.protocolClient()
 	config := c.actionConfig(map[string]tftypes.Value{
@@ -246,6 +247,7 @@ func TestAction_invokePurgesAndReportsProgress(t *testing.T) {
 // TestAction_waitsForRoomAndSaysUntilWhen: a second pattern purge within the
 // window waits, and the person watching is told until when.
 func TestAction_waitsForRoomAndSaysUntilWhen(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.Limits{PurgeRequestLimit: "1/s"}}))
 	c := h.protocolClient()
 	first := c.invoke(c.actionConfig(map[string]tftypes.Value{"resource_id": number(h.resourceID), "paths": stringSet("/img/*")}))
@@ -263,6 +265,7 @@ func TestAction_waitsForRoomAndSaysUntilWhen(t *testing.T) {
 // resource purging one CDN resource at the same time go out as one request:
 // they share the provider instance's scheduler.
 func TestAction_sharesRequestsWithTheResource(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	c := h.protocolClient()
 	var wg sync.WaitGroup
@@ -316,6 +319,7 @@ func newPurgePlan(args map[string]tftypes.Value) map[string]tftypes.Value {
 // the action's timeout, at validation time, naming the attribute; nothing is
 // sent.
 func TestAction_validation(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	c := h.protocolClient()
 	manyURLs, manyPatterns := make([]string, 101), make([]string, 11)
@@ -373,6 +377,7 @@ func TestAction_validation(t *testing.T) {
 // TestAction_errorsReadLikeTheResources: an API error reaches the person in
 // the resource's words, and a plan without a key says how to give one.
 func TestAction_errorsReadLikeTheResources(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits, Resources: map[int64]simulator.Resource{testResourceID: {}}}))
 	c := h.protocolClient()
 	missing := c.invoke(c.actionConfig(map[string]tftypes.Value{"resource_id": number(404404), "purge_all": tftypes.NewValue(tftypes.Bool, true)}))
@@ -380,7 +385,7 @@ func TestAction_errorsReadLikeTheResources(t *testing.T) {
 		t.Errorf("diagnostics:\n%s", got)
 	}
 
-	t.Setenv("GCORE_API_KEY", "")
+	h.setenv(envAPIKey, "")
 	keyless := h.protocolClient()
 	diags := keyless.plan(keyless.actionConfig(map[string]tftypes.Value{"resource_id": number(h.resourceID), "purge_all": tftypes.NewValue(tftypes.Bool, true)}))
 	if got := render(diags); !regexp.MustCompile(`(?s)Missing Gcore API key.*api_key.*GCORE_API_KEY`).MatchString(got) {
@@ -392,6 +397,7 @@ func TestAction_errorsReadLikeTheResources(t *testing.T) {
 // is created and updated, purges exactly the uploaded files. It needs
 // Terraform 1.14 or later (TF_ACC_TERRAFORM_PATH) and is skipped otherwise.
 func TestAccCDNPurgeAction_afterUpload(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	config := func(release string) string {
 		return fmt.Sprintf(`
@@ -433,6 +439,7 @@ action "gcore_cdn_purge" "site" {
 // tfplugindocs), in step with the schemas: each argument under its heading,
 // with its description.
 func TestActionDocsListEveryArgument(t *testing.T) {
+	t.Parallel()
 	for page, newAction := range map[string]func() action.Action{
 		"../../docs/actions/cdn_purge.md":    newCDNPurgeAction,
 		"../../docs/actions/cdn_prefetch.md": newCDNPrefetchAction,

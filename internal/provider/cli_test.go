@@ -50,7 +50,8 @@ type terraformCLI struct {
 }
 
 // newTerraformCLI prepares a working directory and an environment: the
-// caller's GCORE_* settings, cliConfig as the CLI configuration, and env.
+// process's, without its TF_*, CHECKPOINT_* and GCORE_* settings, then
+// cliConfig as the CLI configuration, then env.
 func newTerraformCLI(t *testing.T, cliConfig string, env ...string) *terraformCLI {
 	t.Helper()
 	c := &terraformCLI{t: t, bin: terraformPreCheck(t), dir: t.TempDir()}
@@ -59,7 +60,7 @@ func newTerraformCLI(t *testing.T, cliConfig string, env ...string) *terraformCL
 		t.Fatal(err)
 	}
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TF_") && !strings.HasPrefix(kv, "CHECKPOINT_") {
+		if !strings.HasPrefix(kv, "TF_") && !strings.HasPrefix(kv, "CHECKPOINT_") && !strings.HasPrefix(kv, "GCORE_") {
 			c.env = append(c.env, kv)
 		}
 	}

@@ -51,6 +51,7 @@ func purgeByCName(name, cname, args string) string {
 }
 
 func TestAccCName_purgeReachesTheNamedResource(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(cnameSimulator()))
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
@@ -90,6 +91,7 @@ func TestAccCName_purgeReachesTheNamedResource(t *testing.T) {
 }
 
 func TestAccCName_refusedAtPlan(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(cnameSimulator()))
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
@@ -125,6 +127,7 @@ func TestAccCName_refusedAtPlan(t *testing.T) {
 // TestAccCName_aDeletedResourceIsNeverChosen: of two CDN resources with one
 // domain, the deleted one does not count; the live one's state is warned of.
 func TestAccCName_aDeletedResourceIsNeverChosen(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(cnameSimulator()))
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -141,6 +144,7 @@ func TestAccCName_aDeletedResourceIsNeverChosen(t *testing.T) {
 // it up once per provider instance: once by the plan (Terraform configures
 // the provider anew for the apply, which looks it up once more).
 func TestAccCName_oneLookupForFortyPurges(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(cnameSimulator()))
 	cli := newTerraformCLI(t, "", h.serveProvider())
 	cli.writeConfig(requiredProviders + fmt.Sprintf("resource \"gcore_cdn_purge\" \"file\" {\n  count = 40\n  cname = %q\n  "+
@@ -169,8 +173,9 @@ func TestAccCName_oneLookupForFortyPurges(t *testing.T) {
 // TestAccCName_offlinePlanResolvesAtApply: with plan_checks = false the plan
 // reads nothing; the apply looks the domain up before anything is sent.
 func TestAccCName_offlinePlanResolvesAtApply(t *testing.T) {
-	t.Setenv("GCORE_PLAN_CHECKS", "false")
+	t.Parallel()
 	h := newHarness(t, liveSimulator(cnameSimulator()))
+	h.setenv(envPlanChecks, "false")
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
 			{
@@ -192,6 +197,7 @@ func TestAccCName_offlinePlanResolvesAtApply(t *testing.T) {
 }
 
 func TestAccCName_prefetchByDomain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(cnameSimulator()))
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -207,6 +213,7 @@ func TestAccCName_prefetchByDomain(t *testing.T) {
 // TestAction_purgeByDomain: the action names its CDN resource by domain too;
 // an unknown domain fails its plan.
 func TestAction_purgeByDomain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(cnameSimulator()))
 	c := h.protocolClient()
 	byDomain := func(domain string) map[string]tftypes.Value {
@@ -227,6 +234,7 @@ func TestAction_purgeByDomain(t *testing.T) {
 }
 
 func TestAccCDNResourceDataSource_byDomainAndByID(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(cnameSimulator()))
 	byDomain, byID := "data.gcore_cdn_resource.site", "data.gcore_cdn_resource.other"
 	h.test(resource.TestCase{
@@ -275,6 +283,7 @@ func siteByCName(cname, files string) string {
 // CDN resource by resource_id purges nothing; a domain of another CDN
 // resource replaces the resource, with a first purge there.
 func TestAccCName_changedFilesByDomain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(cnameSimulator()))
 	files := `{ "/app.js" = "1", "/img/logo@2x.png" = "1" }`
 	h.test(resource.TestCase{
@@ -317,6 +326,7 @@ func TestAccCName_changedFilesByDomain(t *testing.T) {
 // attributes and neither fail the plan of gcore_cdn_purge_changed_files, with
 // nothing sent.
 func TestAccCName_changedFilesRefusedAtPlan(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(cnameSimulator()))
 	files := `{ "/app.js" = "1" }`
 	h.test(resource.TestCase{
@@ -350,8 +360,9 @@ func TestAccCName_changedFilesRefusedAtPlan(t *testing.T) {
 // resource_id unknown; the apply looks the domain up, then purges; an
 // unchanged domain keeps its ID offline.
 func TestAccCName_changedFilesOfflinePlanResolvesAtApply(t *testing.T) {
-	t.Setenv("GCORE_PLAN_CHECKS", "false")
+	t.Parallel()
 	h := newHarness(t, liveSimulator(cnameSimulator()))
+	h.setenv(envPlanChecks, "false")
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
 			{

@@ -46,6 +46,7 @@ func historySimulator(outcome simulator.PurgeStatus, completion time.Duration) s
 // says the purge is done; a history that says it failed is an error and
 // nothing lands in state; changing wait_for_completion alone sends nothing.
 func TestAccCDNPurge_waitsForCompletion(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(historySimulator(simulator.StatusSuccessful, 1500*time.Millisecond)))
 	var took time.Duration
 	var start time.Time
@@ -99,6 +100,7 @@ func TestAccCDNPurge_waitsForCompletion(t *testing.T) {
 // status reports, or a purge the history never shows, warns; the apply
 // succeeds and the purge is in state.
 func TestAccCDNPurge_completionNotConfirmedIsAWarning(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(historySimulator(simulator.StatusReportDisabled, 0)))
 	cli := h.planCLI(h.purgeConfig("urls = [\"/a.js\"]\n  wait_for_completion = true"))
 	out := cli.mustRun("apply", "-auto-approve")
@@ -111,6 +113,7 @@ func TestAccCDNPurge_completionNotConfirmedIsAWarning(t *testing.T) {
 // TestAccCDNPurge_mergedPurgesWaitForTheirOneRequest: purges merged into one
 // request both find it in the history.
 func TestAccCDNPurge_mergedPurgesWaitForTheirOneRequest(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(historySimulator(simulator.StatusSuccessful, time.Second)))
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -136,6 +139,7 @@ func TestAccCDNPurge_mergedPurgesWaitForTheirOneRequest(t *testing.T) {
 // request of the history keeps its files at their old version; a failed
 // prefetch is a warning and the purge is recorded.
 func TestAccCDNPurgeChangedFiles_waitAndPrefetch(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(historySimulator(simulator.StatusSuccessful, 500*time.Millisecond)))
 	options := "wait_for_completion = true\n  prefetch = true\n  purge_added = true"
 	first := `{ "/a.js" = "1", "/b.js" = "1", "/gone.js" = "1" }`
@@ -186,6 +190,7 @@ func TestAccCDNPurgeChangedFiles_waitAndPrefetch(t *testing.T) {
 // TestAccCDNPurgeChangedFiles_failedPrefetchIsAWarning: the purge is what
 // correctness needs; a prefetch the API refuses only warns.
 func TestAccCDNPurgeChangedFiles_failedPrefetchIsAWarning(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(historySimulator(simulator.StatusSuccessful, 0)))
 	h.injectFault(simulator.Fault{Path: fmt.Sprintf("/cdn/resources/%d/prefetch", h.resourceID), Status: 400,
 		Body: `{"errors":{"paths":{"0":["This path cannot be prefetched."]}}}`})
@@ -215,6 +220,7 @@ func expectPrefetches(h *harness, want ...[]string) error {
 // of its requests the purge history says are done, and fails on a purge the
 // history reports failed.
 func TestAction_waitsForCompletionAndSaysHowFar(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(historySimulator(simulator.StatusSuccessful, time.Second)))
 	c := h.protocolClient()
 	config := c.actionConfig(map[string]tftypes.Value{
@@ -241,6 +247,7 @@ func TestAction_waitsForCompletionAndSaysHowFar(t *testing.T) {
 // TestAction_planReadsTheCDNResource: planning the action raises what the
 // API would answer its purge (plan_checks).
 func TestAction_planReadsTheCDNResource(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(checkedSite()))
 	c := h.protocolClient()
 	diags := c.plan(c.actionConfig(map[string]tftypes.Value{"resource_id": number(999), "urls": stringSet("/a.js")}))

@@ -91,6 +91,7 @@ type harness struct {
 	resourceID int64
 	mu         sync.Mutex
 	sent       []sentRequest
+	env        map[string]string
 	factories  map[string]func() (tfprotov6.ProviderServer, error)
 	transport  *capturingTransport
 	// provider returns a new instance of the provider under test, with the
@@ -128,14 +129,15 @@ var quickRetries = scheduler.Options{Retry: retry.Policy{Base: 20 * time.Millise
 
 // newHarness sets up recording or replay for the calling test. The API key
 // and base URL reach the provider through GCORE_API_KEY and GCORE_BASE_URL,
-// as they would for a user, so no key is ever written into a configuration.
+// as they would for a user, so no key is ever written into a configuration;
+// the test's own environment holds them (setenv).
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	var cfg harnessConfig
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h := &harness{t: t, mode: currentRecordMode(), resourceID: testResourceID}
+	h := &harness{t: t, mode: currentRecordMode(), resourceID: testResourceID, env: map[string]string{}}
 	if h.mode == recordingRealAPI && cfg.simulatorOnly {
 		h.mode = recordingSimulator
 	}
@@ -146,8 +148,8 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	switch h.mode {
 	case replaying:
 		// The recorder answers; this address is never dialled.
-		t.Setenv("GCORE_BASE_URL", "https://gcore-api.invalid")
-		t.Setenv("GCORE_API_KEY", simulatorKey)
+		h.setenv(envBaseURL, "https://gcore-api.invalid")
+		h.setenv(envAPIKey, simulatorKey)
 	case recordingSimulator:
 		h.startSimulator(simulator.Config{Limits: roomyLimits})
 	case live:
@@ -159,6 +161,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 			t.Fatalf("recording against the real API needs GCORE_TEST_RESOURCE_ID, a CDN resource of yours to purge: %v", err)
 		}
 		h.resourceID = id
+		h.setenv(envAPIKey, os.Getenv(envAPIKey))
 	}
 
 	next := http.DefaultTransport
@@ -168,7 +171,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	h.transport = &capturingTransport{next: next, h: h}
 	client := &http.Client{Transport: h.transport}
 	h.provider = func() *gcoreProvider {
-		return &gcoreProvider{version: "test", httpClient: client, schedulerOptions: cfg.scheduler}
+		return &gcoreProvider{version: "test", httpClient: client, schedulerOptions: cfg.scheduler, getenv: h.getenv}
 	}
 	h.factories = providerFactories(h.provider)
 	return h
@@ -198,8 +201,36 @@ func (h *harness) startSimulator(cfg simulator.Config) {
 	}
 	h.t.Cleanup(func() { sim.Close() })
 	h.sim = sim
-	h.t.Setenv("GCORE_BASE_URL", sim.URL)
-	h.t.Setenv("GCORE_API_KEY", simulatorKey)
+	h.setenv(envBaseURL, sim.URL)
+	h.setenv(envAPIKey, simulatorKey)
+}
+
+// setenv sets an environment variable for this test's provider alone, which
+// reads no other (gcoreProvider.getenv): unlike t.Setenv, it lets the tests
+// run in parallel, and no GCORE_* setting of the shell reaches a test. An
+// empty value unsets it, as the provider reads it.
+func (h *harness) setenv(name, value string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.env[name] = value
+}
+
+func (h *harness) getenv(name string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.env[name]
+}
+
+// environ is the test's environment as KEY=value settings, for a provider
+// that Terraform runs as a process of its own.
+func (h *harness) environ() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var env []string
+	for k, v := range h.env {
+		env = append(env, k+"="+v)
+	}
+	return env
 }
 
 func (h *harness) cassettePath() string {
@@ -470,7 +501,7 @@ var userAgent = regexp.MustCompile(`^terraform-provider-gcore/test terraform/\d+
 // expectHeaders checks the headers of every request the provider sent.
 func (h *harness) expectHeaders() {
 	h.t.Helper()
-	key := os.Getenv("GCORE_API_KEY")
+	key := h.getenv(envAPIKey)
 	for _, r := range h.sent {
 		if got := r.Header.Get("Authorization"); got != "APIKey "+key {
 			h.t.Errorf("%s %s: Authorization header is not \"APIKey <GCORE_API_KEY>\"", r.Method, r.Path)

@@ -32,6 +32,7 @@ func (h *harness) purgePOSTs() int {
 }
 
 func TestAccHostile_cleartextBaseURLRefusedAtPlan(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -49,6 +50,7 @@ func TestAccHostile_cleartextBaseURLRefusedAtPlan(t *testing.T) {
 // naming the redirect, sent once and never retried, and not taken for a
 // problem of the key; the other host hears nothing.
 func TestAccHostile_redirectIsNotFollowed(t *testing.T) {
+	t.Parallel()
 	var elsewhere atomic.Int32
 	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) }))
 	defer other.Close()
@@ -75,6 +77,7 @@ func TestAccHostile_redirectIsNotFollowed(t *testing.T) {
 // connection drops before the answer; the purge history shows it, so it is
 // not sent again, and the apply succeeds.
 func TestAccHostile_lostAnswerIsNotSentAgain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}), schedulerOptions(quickRetries))
 	h.injectFault(simulator.Fault{Path: h.purgePath(), DropAnswer: true})
 	h.test(resource.TestCase{
@@ -91,6 +94,7 @@ func TestAccHostile_lostAnswerIsNotSentAgain(t *testing.T) {
 // TestAccHostile_lostAnswerNotInTheHistoryIsSentAgain: a dropped connection
 // whose purge the API did not record is sent again, as before.
 func TestAccHostile_lostAnswerNotInTheHistoryIsSentAgain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}), schedulerOptions(quickRetries))
 	h.injectFault(simulator.Fault{Path: h.purgePath(), Drop: true})
 	h.test(resource.TestCase{
@@ -105,6 +109,7 @@ func TestAccHostile_lostAnswerNotInTheHistoryIsSentAgain(t *testing.T) {
 // API holds a request unanswered ends terraform apply within 8 s, saying the
 // outcome of that request is unknown, with nothing recorded for it.
 func TestAccHostile_interruptDuringAHangingRequestIsPrompt(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	h.injectFault(simulator.Fault{Path: h.purgePath(), Delay: 5 * time.Minute})
 	cli := newTerraformCLI(t, "", h.serveProvider())
@@ -127,6 +132,7 @@ func TestAccHostile_interruptDuringAHangingRequestIsPrompt(t *testing.T) {
 // TestAccHostile_badInputIsRefusedAtPlan: each bad input fails the plan,
 // naming the attribute and the fix, and nothing is sent.
 func TestAccHostile_badInputIsRefusedAtPlan(t *testing.T) {
+	t.Parallel()
 	terraformPreCheck(t) // here, not in a subtest: its skip would stop the parent
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	cases := []struct {
@@ -158,7 +164,8 @@ func TestAccHostile_badInputIsRefusedAtPlan(t *testing.T) {
 	for i, c := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			if c.env != "" {
-				t.Setenv("GCORE_API_KEY", c.env)
+				h.setenv(envAPIKey, c.env)
+				defer h.setenv(envAPIKey, simulatorKey)
 			}
 			h.test(resource.TestCase{Steps: []resource.TestStep{{Config: c.config, ExpectError: diagnostic(c.want...), PlanOnly: true}}})
 		})
@@ -172,8 +179,9 @@ func TestAccHostile_badInputIsRefusedAtPlan(t *testing.T) {
 // of every resource type sends nothing at all; the time estimate then uses
 // the documented limits and says so.
 func TestAccHostile_planChecksOffPlansOffline(t *testing.T) {
-	t.Setenv("GCORE_PLAN_CHECKS", "false")
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
+	h.setenv(envPlanChecks, "false")
 	everything := h.purgeConfig(`urls = ["/app.js"]`) +
 		fmt.Sprintf("resource \"gcore_cdn_purge\" \"patterns\" {\n  resource_id = %d\n  paths = [\"/img/*\"]\n}\n", h.resourceID) +
 		h.prefetchConfig(`urls = ["/big.iso"]`) +
@@ -201,6 +209,7 @@ func TestAccHostile_planChecksOffPlansOffline(t *testing.T) {
 // answers after the attempt timeout; the history shows it, so it is sent
 // once in all.
 func TestAccHostile_slowAnswerIsNotSentAgain(t *testing.T) {
+	t.Parallel()
 	opts := quickRetries
 	opts.AttemptTimeout = 300 * time.Millisecond
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}), schedulerOptions(opts))

@@ -53,6 +53,7 @@ func purgeConfigFor(name string, id int64, args string) string {
 }
 
 func TestAccPlanChecks_unknownCDNResourceFailsThePlan(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(checkedSite()))
 	cli := h.planCLI(purgeConfigFor("typo", 999, `urls = ["/a.js"]`) +
 		"resource \"gcore_cdn_purge_changed_files\" \"site\" {\n  resource_id = 999\n  files = { \"/a.js\" = \"1\" }\n}\n")
@@ -71,8 +72,9 @@ func TestAccPlanChecks_unknownCDNResourceFailsThePlan(t *testing.T) {
 }
 
 func TestAccPlanChecks_rejectedKeyFailsThePlan(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
-	t.Setenv("GCORE_API_KEY", "revoked-key-0123456789")
+	h.setenv(envAPIKey, "revoked-key-0123456789")
 	cli := h.planCLI(purgeConfigFor("files", testResourceID, `urls = ["/a.js"]`))
 	out, err := cli.run("plan")
 	if err == nil || !diagnostic("Gcore API key rejected", "401 Unauthorized", "expired or revoked").MatchString(out) {
@@ -87,6 +89,7 @@ func TestAccPlanChecks_rejectedKeyFailsThePlan(t *testing.T) {
 // TestAccPlanChecks_purgeByURLOnAResourceThatCannot: the plan warns on urls
 // (and on files), not on a purge by pattern; the apply's refusal says why.
 func TestAccPlanChecks_purgeByURLOnAResourceThatCannot(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(checkedSite()))
 	legacy := int64(testResourceID + 1)
 	cli := h.planCLI(purgeConfigFor("patterns", legacy, `paths = ["/img/*"]`))
@@ -117,6 +120,7 @@ func TestAccPlanChecks_purgeByURLOnAResourceThatCannot(t *testing.T) {
 // read it once per plan, when it answers and when it fails; a failure other
 // than a missing resource or a rejected key says nothing at plan.
 func TestAccPlanChecks_oneReadWhateverTheAnswer(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(checkedSite()))
 	cli := h.planCLI(fmt.Sprintf("resource \"gcore_cdn_purge\" \"files\" {\n  count       = 40\n  resource_id = %d\n"+
 		"  urls        = [\"/f${count.index}.js\"]\n}\n", h.resourceID))
@@ -140,6 +144,7 @@ func TestAccPlanChecks_oneReadWhateverTheAnswer(t *testing.T) {
 // TestAccPlanChecks_slowAPIDoesNotHoldThePlan: an API that does not answer
 // holds a plan for at most 5 seconds, and fails nothing.
 func TestAccPlanChecks_slowAPIDoesNotHoldThePlan(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(checkedSite()))
 	h.injectFault(simulator.Fault{Path: fmt.Sprintf("/cdn/resources/%d", h.resourceID), Delay: time.Minute})
 	cli := h.planCLI(purgeConfigFor("files", testResourceID, `urls = ["/a.js"]`))
@@ -157,20 +162,21 @@ func TestAccPlanChecks_slowAPIDoesNotHoldThePlan(t *testing.T) {
 // plans without reading the API; nothing is read at validate, nor by a plan
 // that purges nothing.
 func TestAccPlanChecks_off(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(checkedSite()))
 	config := purgeConfigFor("typo", 999, `urls = ["/a.js"]`)
 	cli := h.planCLI("provider \"gcore\" {\n  plan_checks = false\n}\n" + config)
 	cli.mustRun("validate")
 	cli.mustRun("plan")
 
-	t.Setenv("GCORE_PLAN_CHECKS", "false")
+	h.setenv(envPlanChecks, "false")
 	cli = h.planCLI(config)
 	cli.mustRun("plan")
 	if n := h.resourceReads(); n != 0 {
 		t.Errorf("%d reads with plan checks off", n)
 	}
 
-	t.Setenv("GCORE_PLAN_CHECKS", "")
+	h.setenv(envPlanChecks, "")
 	cli = h.planCLI(purgeConfigFor("files", testResourceID, `urls = ["/a.js"]`))
 	cli.mustRun("apply", "-auto-approve")
 	reads := h.resourceReads()
@@ -178,7 +184,7 @@ func TestAccPlanChecks_off(t *testing.T) {
 		t.Errorf("a plan that purges nothing read the API:\n%s", out)
 	}
 
-	t.Setenv("GCORE_PLAN_CHECKS", "maybe")
+	h.setenv(envPlanChecks, "maybe")
 	if out, err := h.planCLI(config).run("plan"); err == nil || !diagnostic(`GCORE_PLAN_CHECKS="maybe" is not a boolean`).MatchString(out) {
 		t.Errorf("an unreadable GCORE_PLAN_CHECKS was accepted: %v\n%s", err, out)
 	}
@@ -188,11 +194,13 @@ func TestAccPlanChecks_off(t *testing.T) {
 // not exist, or whose certificate does not verify, fails the plan once, not
 // once per purge, naming base_url and the cause.
 func TestAccPlanChecks_unreachableBaseURLSaidOnce(t *testing.T) {
+	t.Parallel()
 	config := purgeConfigFor("a", testResourceID, `urls = ["/a.js"]`) + purgeConfigFor("b", testResourceID+2, `urls = ["/b.js"]`) +
 		purgeConfigFor("c", testResourceID+3, `paths = ["/c/*"]`)
 	t.Run("unknown host", func(t *testing.T) {
+		t.Parallel()
 		h := newHarness(t, liveSimulator(simulator.Config{}))
-		t.Setenv("GCORE_BASE_URL", "https://gcore-api.invalid")
+		h.setenv(envBaseURL, "https://gcore-api.invalid")
 		// The host must not resolve without asking a resolver off this
 		// machine: the transport fails as the resolver would.
 		h.useTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -205,12 +213,13 @@ func TestAccPlanChecks_unreachableBaseURLSaidOnce(t *testing.T) {
 		}
 	})
 	t.Run("certificate", func(t *testing.T) {
+		t.Parallel()
 		h := newHarness(t, liveSimulator(simulator.Config{}))
 		untrusted := httptest.NewUnstartedServer(h.sim)
 		untrusted.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the point
 		untrusted.StartTLS()
 		t.Cleanup(untrusted.Close)
-		t.Setenv("GCORE_BASE_URL", untrusted.URL)
+		h.setenv(envBaseURL, untrusted.URL)
 		h.useTransport(http.DefaultTransport)
 		out, err := h.planCLI(config).run("plan")
 		if err == nil || strings.Count(out, "Error: Gcore API cannot be reached at base_url") != 1 ||

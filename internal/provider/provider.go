@@ -48,6 +48,10 @@ type gcoreProvider struct {
 	// zero value means its defaults. Only tests set it, to make faults quick
 	// to play out; it is never read from the schema.
 	schedulerOptions scheduler.Options
+	// getenv reads the environment variables that stand in for unset
+	// attributes; nil means os.Getenv. Tests give each test an environment
+	// of its own here, so that they can run in parallel.
+	getenv func(string) string
 	// shared receives what Configure made, for the server beside this
 	// provider (newMuxServer).
 	shared *sharedData
@@ -104,20 +108,20 @@ func (p *gcoreProvider) ValidateConfig(ctx context.Context, req provider.Validat
 		return
 	}
 	if config.APIKey.IsNull() {
-		if err := gcoreapi.CheckAPIKey(os.Getenv(envAPIKey)); err != nil {
+		if err := gcoreapi.CheckAPIKey(p.env(envAPIKey)); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Invalid "+envAPIKey, "The "+envAPIKey+
 				" environment variable cannot be sent: "+err.Error()+" (in a shell, export GCORE_API_KEY=\"$(tr -d '[:space:]' < key.txt)\").")
 		}
 	}
 	if config.BaseURL.IsNull() {
-		if raw := os.Getenv(envBaseURL); raw != "" {
+		if raw := p.env(envBaseURL); raw != "" {
 			if _, err := gcoreapi.ParseBaseURL(raw); err != nil {
 				resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid "+envBaseURL, baseURLAdvice(err, envBaseURL))
 			}
 		}
 	}
 	if config.PlanChecks.IsNull() {
-		if _, err := planChecksSetting(config.PlanChecks); err != nil {
+		if _, err := p.planChecksSetting(config.PlanChecks); err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("plan_checks"), "Invalid "+envPlanChecks, err.Error())
 		}
 	}
@@ -135,9 +139,9 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 
-	baseURL := settingWithFallback(config.BaseURL, envBaseURL, gcoreapi.DefaultBaseURL)
-	apiKey := settingWithFallback(config.APIKey, envAPIKey, "")
-	planChecks, err := planChecksSetting(config.PlanChecks)
+	baseURL := p.settingWithFallback(config.BaseURL, envBaseURL, gcoreapi.DefaultBaseURL)
+	apiKey := p.settingWithFallback(config.APIKey, envAPIKey, "")
+	planChecks, err := p.planChecksSetting(config.PlanChecks)
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("plan_checks"), "Invalid "+envPlanChecks, err.Error())
 		return
@@ -161,13 +165,21 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	p.shared.set(data)
 }
 
+// env returns the environment variable name.
+func (p *gcoreProvider) env(name string) string {
+	if p.getenv == nil {
+		return os.Getenv(name)
+	}
+	return p.getenv(name)
+}
+
 // settingWithFallback returns the attribute when set, else the environment
 // variable when set, else def.
-func settingWithFallback(attr types.String, env, def string) string {
+func (p *gcoreProvider) settingWithFallback(attr types.String, env, def string) string {
 	if !attr.IsNull() {
 		return attr.ValueString()
 	}
-	if v := os.Getenv(env); v != "" {
+	if v := p.env(env); v != "" {
 		return v
 	}
 	return def
@@ -175,11 +187,11 @@ func settingWithFallback(attr types.String, env, def string) string {
 
 // planChecksSetting is plan_checks when set, else GCORE_PLAN_CHECKS when
 // set, else true.
-func planChecksSetting(attr types.Bool) (bool, error) {
+func (p *gcoreProvider) planChecksSetting(attr types.Bool) (bool, error) {
 	if !attr.IsNull() {
 		return attr.ValueBool(), nil
 	}
-	env := os.Getenv(envPlanChecks)
+	env := p.env(envPlanChecks)
 	if env == "" {
 		return true, nil
 	}

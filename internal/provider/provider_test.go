@@ -71,10 +71,11 @@ func terraformPreCheck(t testing.TB) string {
 // TestAccProvider_attributesOverEnvironment: api_key and base_url in the
 // provider block win over the environment; a trailing slash is fine.
 func TestAccProvider_attributesOverEnvironment(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, simulatorOnly())
-	baseURL := os.Getenv("GCORE_BASE_URL")
-	t.Setenv("GCORE_API_KEY", "environment-key")
-	t.Setenv("GCORE_BASE_URL", "http://environment.invalid")
+	baseURL := h.getenv(envBaseURL)
+	h.setenv(envAPIKey, "environment-key")
+	h.setenv(envBaseURL, "http://environment.invalid")
 	config := fmt.Sprintf("provider \"gcore\" {\n  api_key  = %q\n  base_url = %q\n}\n", simulatorKey, baseURL+"/") +
 		h.purgeConfig(`purge_all = true`)
 	h.test(resource.TestCase{
@@ -89,6 +90,7 @@ func TestAccProvider_attributesOverEnvironment(t *testing.T) {
 }
 
 func TestAccProvider_invalidBaseURL(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
@@ -97,13 +99,13 @@ func TestAccProvider_invalidBaseURL(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Invalid Gcore API base URL.*base_url: "api.gcore.com" is not an absolute https URL`),
 			},
 			{
-				PreConfig:   func() { t.Setenv("GCORE_BASE_URL", "ftp://api.gcore.com") },
+				PreConfig:   func() { h.setenv(envBaseURL, "ftp://api.gcore.com") },
 				Config:      h.purgeConfig(`purge_all = true`),
 				ExpectError: regexp.MustCompile(`(?s)Invalid GCORE_BASE_URL.*GCORE_BASE_URL: "ftp://api.gcore.com" is not an absolute https URL`),
 			},
 			{
 				// The key would cross the network in cleartext.
-				PreConfig: func() { t.Setenv("GCORE_BASE_URL", "http://api.gcore.com") },
+				PreConfig: func() { h.setenv(envBaseURL, "http://api.gcore.com") },
 				Config:    h.purgeConfig(`purge_all = true`),
 				ExpectError: diagnostic("Invalid GCORE_BASE_URL", "would send the API key in cleartext: use https (https://api.gcore.com), "+
 					"or http only to a loopback host"),

@@ -16,6 +16,7 @@ import (
 // error, not a purge-all: Terraform cannot send them, so the function is
 // called directly.
 func TestPurgeArguments_purgeAllOnlyFromPurgeAll(t *testing.T) {
+	t.Parallel()
 	set := func(items ...string) types.Set {
 		s, diags := types.SetValueFrom(context.Background(), types.StringType, items)
 		if diags.HasError() {

@@ -18,6 +18,7 @@ import (
 // 150 files need two requests of up to 100, the second a window after the
 // first, without a single 429.
 func TestAccCDNPrefetch_mergedAndSpacedByTheWindow(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits}))
 	config := func(release string, filesEach int) string {
 		return fmt.Sprintf(`

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -37,6 +36,7 @@ func stateHoldsPrefetch() []statecheck.StateCheck {
 // files sorted under the API's "paths"; an unchanged configuration, in any
 // order, plans nothing; destroying sends nothing. No purge is sent.
 func TestAccCDNPrefetch_create(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	config := h.prefetchConfig(`urls = ["/video/b.mp4", "/video/a.mp4?v=2"]`)
 	body := "POST " + h.prefetchPath() + ` {"paths":["/video/a.mp4?v=2","/video/b.mp4"]}`
@@ -74,6 +74,7 @@ func TestAccCDNPrefetch_create(t *testing.T) {
 // TestAccCDNPrefetch_changesPrefetchAgain: a change of triggers or of urls
 // replaces the resource, which prefetches again (every file of the new list).
 func TestAccCDNPrefetch_changesPrefetchAgain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ids := statecheck.CompareValue(compare.ValuesDiffer())
 	first := "POST " + h.prefetchPath() + ` {"paths":["/big.iso"]}`
@@ -113,6 +114,7 @@ func TestAccCDNPrefetch_changesPrefetchAgain(t *testing.T) {
 }
 
 func TestAccCDNPrefetch_timeoutsChangeInPlace(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
@@ -135,6 +137,7 @@ func TestAccCDNPrefetch_timeoutsChangeInPlace(t *testing.T) {
 // TestAccCDNPrefetch_importSaysWhyNot: terraform import says why a prefetch
 // cannot be imported and what to do instead. Nothing is sent.
 func TestAccCDNPrefetch_importSaysWhyNot(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -152,6 +155,7 @@ func TestAccCDNPrefetch_importSaysWhyNot(t *testing.T) {
 // TestAccCDNPrefetch_validation runs every plan-time rejection: the rules of
 // a purge's urls, in a prefetch's words. None of them may send a request.
 func TestAccCDNPrefetch_validation(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	many := make([]string, 101)
 	for i := range many {
@@ -184,6 +188,7 @@ func TestAccCDNPrefetch_validation(t *testing.T) {
 // TestAccCDNPrefetch_unknownAtPlanCheckedBeforeSending: a URL known only at
 // apply time meets the same rules before anything is sent.
 func TestAccCDNPrefetch_unknownAtPlanCheckedBeforeSending(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -201,6 +206,7 @@ func TestAccCDNPrefetch_unknownAtPlanCheckedBeforeSending(t *testing.T) {
 // with the file it refused named (the API gives only its index), and a
 // rejected prefetch leaves nothing in state, so the next apply prefetches.
 func TestAccCDNPrefetch_apiRejection(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, simulatorOnly())
 	config := h.prefetchConfig(`urls = ["/a.iso", "/b.iso"]`)
 	body := "POST " + h.prefetchPath() + ` {"paths":["/a.iso","/b.iso"]}`
@@ -232,6 +238,7 @@ func TestAccCDNPrefetch_apiRejection(t *testing.T) {
 // TestAccCDNPrefetch_unknownResource: the plan reads the CDN resource and
 // says at once that it does not exist; nothing is sent.
 func TestAccCDNPrefetch_unknownResource(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, simulatorOnly())
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -248,22 +255,23 @@ func TestAccCDNPrefetch_unknownResource(t *testing.T) {
 // TestAccCDNPrefetch_missingKey: a plan that would prefetch says how to give
 // the key; a plan that prefetches nothing needs none.
 func TestAccCDNPrefetch_missingKey(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	config := h.prefetchConfig(`urls = ["/big.iso"]`)
-	key := os.Getenv("GCORE_API_KEY")
+	key := h.getenv(envAPIKey)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
 			{
-				PreConfig:   func() { os.Unsetenv("GCORE_API_KEY") },
+				PreConfig:   func() { h.setenv(envAPIKey, "") },
 				Config:      config,
 				ExpectError: regexp.MustCompile(`(?s)Missing Gcore API key.*api_key.*GCORE_API_KEY`),
 			},
 			{
-				PreConfig: func() { t.Setenv("GCORE_API_KEY", key) },
+				PreConfig: func() { h.setenv(envAPIKey, key) },
 				Config:    config,
 			},
 			{
-				PreConfig: func() { os.Unsetenv("GCORE_API_KEY") },
+				PreConfig: func() { h.setenv(envAPIKey, "") },
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),

@@ -60,6 +60,7 @@ func (c *terraformCLI) siteChange(planFile string) planChange {
 // values, the URLs recorded as "purged"; its apply sends nothing, and then
 // nothing is left to plan. The next deploy purges exactly the changed file.
 func TestAccCDNPurgeChangedFiles_upgradeFromVersion0(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	state, err := os.ReadFile(v0State)
 	if err != nil {
@@ -113,6 +114,7 @@ func TestAccCDNPurgeChangedFiles_upgradeFromVersion0(t *testing.T) {
 // URL no browser requests; after the upgrade, the next plan purges that file
 // again, under its right URL, and nothing else.
 func TestAccCDNPurgeChangedFiles_upgradePurgesWhatVersion0Missed(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	raw, err := os.ReadFile(v0State)
 	if err != nil {
@@ -146,6 +148,7 @@ func TestAccCDNPurgeChangedFiles_upgradePurgesWhatVersion0Missed(t *testing.T) {
 // `terraform show -json` of the saved plan lists each with why. Planning
 // sends nothing.
 func TestAccCDNPurgeChangedFiles_planShowsTheURLs(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	cli := h.planCLI(h.siteConfig(`{ "/a.js" = "1", "/docs/index.html" = "1" }`, `index_document = "index.html"`))
 	out := cli.mustRun("plan", "-out=site.tfplan")

@@ -101,6 +101,7 @@ func images() []string {
 // and the plan's purged_patterns is what is sent. Unset, the apply is
 // exactly as before: 40 requests of 100 URLs, no pattern.
 func TestAccCDNPurgeChangedFiles_purgeDirectories(t *testing.T) {
+	t.Parallel()
 	limits := simulator.Limits{PurgeByURLsRequestLimit: "20/s", PurgeRequestLimit: "1/s", PrefetchRequestLimit: "1/s"}
 	pages := docsPages()
 	for _, tc := range []struct {
@@ -121,6 +122,7 @@ func TestAccCDNPurgeChangedFiles_purgeDirectories(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t, liveSimulator(simulator.Config{Limits: limits}))
 			config := func(v string) string { return h.siteConfig(docsSite(v), "purge_on_create = false\n  "+tc.args) }
 			h.test(resource.TestCase{
@@ -174,6 +176,7 @@ func halfChangedSite(a, b string) string {
 // directory whose every page changed is purged by pattern where that is
 // faster.
 func TestAccCDNPurgeChangedFiles_halfChangedDirectoryByURL(t *testing.T) {
+	t.Parallel()
 	// By URL at 1/s: 150 URLs are 2 requests, a window; a pattern saves it.
 	limits := simulator.Limits{PurgeByURLsRequestLimit: "1/s", PurgeRequestLimit: "1/s", PrefetchRequestLimit: "1/s"}
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: limits}))
@@ -252,6 +255,7 @@ func filesOf(dirs []int, n int) []string {
 // purges exactly the remainder, the files of the refused patterns' three
 // directories, and sends nothing twice.
 func TestAccCDNPurgeChangedFiles_refusedPatternThenTheRemainder(t *testing.T) {
+	t.Parallel()
 	// At 2 requests by URL a second, 500 URLs take 2 windows; 3 patterns
 	// and 200 URLs go at once.
 	limits := simulator.Limits{PurgeByURLsRequestLimit: "2/s", PurgeRequestLimit: "1/s", PrefetchRequestLimit: "1/s"}

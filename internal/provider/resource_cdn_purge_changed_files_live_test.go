@@ -22,6 +22,7 @@ import (
 // create timeout of 3s. The plan fails on files, saying why and the three
 // ways out, and no purge is sent.
 func TestAccCDNPurgeChangedFiles_firstPurgeTooLongFailsAtPlan(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits}))
 	mark := 0
 	h.test(resource.TestCase{
@@ -39,6 +40,7 @@ func TestAccCDNPurgeChangedFiles_firstPurgeTooLongFailsAtPlan(t *testing.T) {
 // 3 requests (a window at 2/s) within 2s, but prefetching them too takes 3
 // more at 1/s: the plan refuses the create with prefetch, not without.
 func TestAccCDNPurgeChangedFiles_estimateCountsThePrefetch(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits}))
 	timeouts := "timeouts {\n    create = \"2s\"\n  }"
 	h.test(resource.TestCase{
@@ -68,6 +70,7 @@ func TestAccCDNPurgeChangedFiles_estimateCountsThePrefetch(t *testing.T) {
 // accepted; the plan warned it might not finish. The next apply purges
 // exactly the remaining 100, and sends nothing twice.
 func TestAccCDNPurgeChangedFiles_timeoutPartWayThenTheRest(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits}))
 	all := numberedURLs(0, 300)
 	h.test(resource.TestCase{
@@ -104,6 +107,7 @@ func TestAccCDNPurgeChangedFiles_timeoutPartWayThenTheRest(t *testing.T) {
 // TestAccCDNPurgeChangedFiles_updateTooLongWarns: the same estimate only
 // warns for an update, which keeps partial progress.
 func TestAccCDNPurgeChangedFiles_updateTooLongWarns(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits}))
 	cli := newTerraformCLI(t, "", h.serveProvider())
 	cli.writeConfig(requiredProviders + h.siteConfig(numberedFiles(500, "v1"), `purge_on_create = false`))
@@ -129,6 +133,7 @@ func rootAndDirectories(v string) string {
 // can only go by URL), a window on each queue: longer than a create timeout
 // of 500ms. Nothing is sent.
 func TestAccCDNPurgeChangedFiles_estimateCountsBothQueues(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits}))
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -150,8 +155,9 @@ func TestAccCDNPurgeChangedFiles_estimateCountsBothQueues(t *testing.T) {
 // more than a create timeout of 1m; with purge_directories, their directory
 // goes as one pattern and the plan holds it.
 func TestAccCDNPurgeChangedFiles_planChecksOffEstimatesAtDocumentedLimits(t *testing.T) {
-	t.Setenv("GCORE_PLAN_CHECKS", "false")
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits}))
+	h.setenv(envPlanChecks, "false")
 	timeouts := "timeouts {\n    create = \"1m\"\n  }"
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
@@ -177,6 +183,7 @@ func TestAccCDNPurgeChangedFiles_planChecksOffEstimatesAtDocumentedLimits(t *tes
 // TestAccCDNPurgeChangedFiles_unknownAtPlanCheckedBeforeSending: a version
 // known only at apply is checked then, before anything is sent.
 func TestAccCDNPurgeChangedFiles_unknownAtPlanCheckedBeforeSending(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{

@@ -137,6 +137,7 @@ func scaleSite(n int, v string) map[string]string {
 // well under a minute (the time Terraform itself takes at that size is for
 // make bench).
 func TestCDNPurgeChangedFiles_hundredThousandFiles(t *testing.T) {
+	t.Parallel()
 	n := 100000
 	if testing.Short() {
 		n = 10000

@@ -129,6 +129,7 @@ func plannedPurge(action plancheck.ResourceActionType, purged reasons) []planche
 // exactly the changed and removed files, in place; purge_added,
 // purge_removed and purge_all_above do what they say.
 func TestAccCDNPurgeChangedFiles_lifecycle(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	all := numberedURLs(0, 250)
 	v1 := numberedFiles(250, "v1")
@@ -208,6 +209,7 @@ func TestAccCDNPurgeChangedFiles_lifecycle(t *testing.T) {
 // TestAccCDNPurgeChangedFiles_adoptWithoutPurge: purge_on_create = false
 // records the files and sends nothing; the next deploy purges its changes.
 func TestAccCDNPurgeChangedFiles_adoptWithoutPurge(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
@@ -238,6 +240,7 @@ func TestAccCDNPurgeChangedFiles_adoptWithoutPurge(t *testing.T) {
 // TestAccCDNPurgeChangedFiles_encodingAndIndexDocument: keys are sent as a
 // browser requests them, and an index document also purges its directory.
 func TestAccCDNPurgeChangedFiles_encodingAndIndexDocument(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	files := `{ "/index.html" = "1", "/docs/index.html" = "1", "/my file.js" = "1", "/ünï.css" = "1", "/a%20b.png" = "1" }`
 	want := []string{"/", "/%C3%BCn%C3%AF.css", "/a%20b.png", "/docs/", "/docs/index.html", "/index.html", "/my%20file.js"}
@@ -255,6 +258,7 @@ func TestAccCDNPurgeChangedFiles_encodingAndIndexDocument(t *testing.T) {
 // index_document is enforced at plan time, naming the key; none sends a
 // request.
 func TestAccCDNPurgeChangedFiles_validation(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	cases := []struct{ files, args, want string }{
 		{`{ "app.js" = "1" }`, "", `(?s)Invalid purge path.*"app.js" does not start with "/"`},
@@ -286,6 +290,7 @@ func TestAccCDNPurgeChangedFiles_validation(t *testing.T) {
 // TestAccCDNPurgeChangedFiles_emptyPurgesNothing: an empty map is allowed
 // and never means "everything".
 func TestAccCDNPurgeChangedFiles_emptyPurgesNothing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
@@ -301,6 +306,7 @@ func TestAccCDNPurgeChangedFiles_emptyPurgesNothing(t *testing.T) {
 // known only at apply, the plan says purged_urls is unknown, and the apply
 // purges what changed.
 func TestAccCDNPurgeChangedFiles_versionsKnownOnlyAtApply(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	config := func(build string) string {
 		return fmt.Sprintf("resource \"terraform_data\" \"build\" {\n  input = %q\n}\n", build) +
@@ -337,6 +343,7 @@ func TestAccCDNPurgeChangedFiles_versionsKnownOnlyAtApply(t *testing.T) {
 // of the first, the error names the refused file, and the next apply purges
 // exactly the rest.
 func TestAccCDNPurgeChangedFiles_refusedPartWay(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, simulatorOnly())
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
@@ -381,6 +388,7 @@ func TestAccCDNPurgeChangedFiles_refusedPartWay(t *testing.T) {
 // protocol-level test of TestCDNPurgeChangedFiles_hundredThousandFiles and
 // make bench's scale benchmark cover the size.
 func TestAccCDNPurgeChangedFiles_tenThousandFiles(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("10,000 files through the Terraform CLI: not with -short")
 	}
@@ -411,6 +419,7 @@ func TestAccCDNPurgeChangedFiles_tenThousandFiles(t *testing.T) {
 
 // TestAccCDNPurgeChangedFiles_import: import says why not and what to do.
 func TestAccCDNPurgeChangedFiles_import(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{

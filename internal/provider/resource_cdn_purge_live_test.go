@@ -30,6 +30,7 @@ import (
 // TestAccCDNPurge_manyPurgesShareTheLimits: more purges of one CDN resource
 // than its limits allow at once all succeed, merged, without a single 429.
 func TestAccCDNPurge_manyPurgesShareTheLimits(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits}))
 	config := fmt.Sprintf(`
 resource "gcore_cdn_purge" "files" {
@@ -101,6 +102,7 @@ func (h *harness) purgeAsAnotherClient(p gcoreapi.Purge) {
 // someone else; the purge waits for room (here by the API's Retry-After)
 // instead of failing.
 func TestAccCDNPurge_waitsOutAnotherClientsPurge(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.CompressedLimits, WaitHint: simulator.RetryAfterSeconds}))
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -122,6 +124,7 @@ func TestAccCDNPurge_waitsOutAnotherClientsPurge(t *testing.T) {
 // room before timeouts.create fails with the limit, the setting to raise and
 // what the state keeps.
 func TestAccCDNPurge_noRoomWithinTimeout(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.Limits{PurgeRequestLimit: "1/h"}}))
 	config := h.purgeConfig(`paths = ["/img/*"]
   timeouts { create = "2s" }`)
@@ -171,6 +174,7 @@ func TestAccCDNPurge_noRoomWithinTimeout(t *testing.T) {
 // purge after exactly five attempts, and leave nothing in state, so that the
 // next apply purges.
 func TestAccCDNPurge_serverErrorBurstsAreRetried(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}), schedulerOptions(quickRetries))
 	purge := "POST " + h.purgePath()
 	config := h.purgeConfig(`purge_all = true`)
@@ -216,6 +220,7 @@ func TestAccCDNPurge_serverErrorBurstsAreRetried(t *testing.T) {
 // before the answer, and an answer slower than the attempt timeout (2s
 // here, 30s by default), are both retried and the purge succeeds.
 func TestAccCDNPurge_droppedAndSlowAnswersAreRetried(t *testing.T) {
+	t.Parallel()
 	opts := quickRetries
 	opts.AttemptTimeout = 2 * time.Second
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}), schedulerOptions(opts))
@@ -258,9 +263,10 @@ func TestAccCDNPurge_droppedAndSlowAnswersAreRetried(t *testing.T) {
 // with the default backoff), with a message that names the failure; nothing
 // is written to state and the next apply purges.
 func TestAccCDNPurge_serverErrorsUntilTheTimeout(t *testing.T) {
-	// The subject is the apply: the plan reads nothing.
-	t.Setenv("GCORE_PLAN_CHECKS", "false")
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
+	// The subject is the apply: the plan reads nothing.
+	h.setenv(envPlanChecks, "false")
 	purge := "POST " + h.purgePath()
 	config := h.purgeConfig(`paths = ["/img/*"]
   timeouts { create = "3s" }`)
@@ -309,6 +315,7 @@ func TestAccCDNPurge_serverErrorsUntilTheTimeout(t *testing.T) {
 // diagnostic with the status and an excerpt; a 400 is tried once, a 5xx five
 // times.
 func TestAccCDNPurge_unreadableErrorBodies(t *testing.T) {
+	t.Parallel()
 	// shows is what follows "the Gcore API answered <status>".
 	bodies := []struct{ name, body, shows string }{
 		{"malformed JSON", `{"message": "Internal`, `: (not JSON) {"message": "Internal.`},
@@ -331,6 +338,7 @@ func TestAccCDNPurge_unreadableErrorBodies(t *testing.T) {
 	} {
 		for _, b := range bodies {
 			t.Run(fmt.Sprintf("%d %s", status.code, b.name), func(t *testing.T) {
+				t.Parallel()
 				h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}), schedulerOptions(quickRetries))
 				h.test(resource.TestCase{
 					Steps: []resource.TestStep{{
@@ -354,14 +362,15 @@ func TestAccCDNPurge_unreadableErrorBodies(t *testing.T) {
 // tried once, the diagnostic says what to fix, and nothing is left in state:
 // each next apply plans the purge anew.
 func TestAccCDNPurge_clientErrorsAreNotRetried(t *testing.T) {
+	t.Parallel()
 	const forbiddenKey = "read-only-key"
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits, ForbiddenKeys: []string{forbiddenKey},
 		Resources: map[int64]simulator.Resource{testResourceID: {}}}), schedulerOptions(quickRetries))
-	key := os.Getenv("GCORE_API_KEY")
+	key := h.getenv(envAPIKey)
 	// The subject is how the apply takes the API's refusals: the plan must
 	// not read the API first (plan_checks_test.go shows the same errors at
 	// plan).
-	t.Setenv("GCORE_PLAN_CHECKS", "false")
+	h.setenv(envPlanChecks, "false")
 	var mark int
 	createsAgain := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 		plancheck.ExpectResourceAction(purgeAddress, plancheck.ResourceActionCreate),
@@ -369,7 +378,7 @@ func TestAccCDNPurge_clientErrorsAreNotRetried(t *testing.T) {
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
 			{
-				PreConfig: func() { t.Setenv("GCORE_API_KEY", "revoked-key") },
+				PreConfig: func() { h.setenv(envAPIKey, "revoked-key") },
 				Config:    h.purgeConfig(`purge_all = true`),
 				ExpectError: diagnostic("Gcore API key rejected", "401 Unauthorized: Invalid authentication credentials.",
 					`The API key is wrong, expired or revoked. Set a valid permanent API token in api_key (provider "gcore") or in GCORE_API_KEY.`),
@@ -377,7 +386,7 @@ func TestAccCDNPurge_clientErrorsAreNotRetried(t *testing.T) {
 			{
 				PreConfig: func() {
 					h.expectSimCalls(&mark, "GET /cdn/clients/me/limits -> 401", "POST "+h.purgePath()+" -> 401")
-					t.Setenv("GCORE_API_KEY", forbiddenKey)
+					h.setenv(envAPIKey, forbiddenKey)
 				},
 				Config:           h.purgeConfig(`purge_all = true`),
 				ConfigPlanChecks: createsAgain,
@@ -387,7 +396,7 @@ func TestAccCDNPurge_clientErrorsAreNotRetried(t *testing.T) {
 			{
 				PreConfig: func() {
 					h.expectSimCalls(&mark, "GET /cdn/clients/me/limits -> 403", "POST "+h.purgePath()+" -> 403")
-					t.Setenv("GCORE_API_KEY", key)
+					h.setenv(envAPIKey, key)
 				},
 				Config:           "resource \"gcore_cdn_purge\" \"test\" {\n  resource_id = 999\n  purge_all   = true\n}\n",
 				ConfigPlanChecks: createsAgain,
@@ -411,10 +420,11 @@ func TestAccCDNPurge_clientErrorsAreNotRetried(t *testing.T) {
 // a second pattern purge right after the first waits for room until its
 // timeout, and the diagnostic names the documented 1/m in force.
 func TestAccCDNPurge_accountLimitsUnreadable(t *testing.T) {
+	t.Parallel()
 	limitsPath := "/cdn/clients/me/limits"
-	// The subject is the apply's read: the plan reads nothing.
-	t.Setenv("GCORE_PLAN_CHECKS", "false")
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
+	// The subject is the apply's read: the plan reads nothing.
+	h.setenv(envPlanChecks, "false")
 	purge := "POST " + h.purgePath()
 	answers := []struct {
 		name  string
@@ -493,12 +503,16 @@ resource "gcore_cdn_purge" "test" {
 // the plan JSON or the state, not even when the API quotes the key back in
 // an error. No cassette holds the key the cassettes were recorded with.
 func TestAccCDNPurge_apiKeyNeverLeaks(t *testing.T) {
+	t.Parallel()
 	const key = "gcore-secret-7Qz$c0ffee-do-not-leak"
 	terraformPreCheck(t) // before building the provider for it
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits, APIKeys: []string{key}}))
-	t.Setenv("GCORE_API_KEY", key)
-	// TF_LOG_PATH is relative to the working directory.
-	cli := newTerraformCLI(t, devOverrides(buildProvider(t)), "TF_LOG=TRACE", "TF_LOG_PROVIDER=TRACE", "TF_LOG_PATH=terraform.log")
+	h.setenv(envAPIKey, key)
+	// Terraform runs the provider as a process of its own, which reads the
+	// test's environment from Terraform's. TF_LOG_PATH is relative to the
+	// working directory.
+	cli := newTerraformCLI(t, devOverrides(buildProvider(t)),
+		append(h.environ(), "TF_LOG=TRACE", "TF_LOG_PROVIDER=TRACE", "TF_LOG_PATH=terraform.log")...)
 	cli.writeConfig(requiredProviders + h.purgeConfig(`urls = ["/app.js"]`))
 
 	output := cli.mustRun("plan", "-out=tfplan")
@@ -564,6 +578,7 @@ func TestAccCDNPurge_apiKeyNeverLeaks(t *testing.T) {
 // again, even when its retry falls due, and is not in state. The purge next
 // to it, already accepted, stays in state.
 func TestAccCDNPurge_interruptWhileWaiting(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: roomyLimits}))
 	// The API asks for 5s; Terraform ends within milliseconds of the
 	// interrupt, so half of that is a generous bound.

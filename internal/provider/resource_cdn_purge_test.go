@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -44,6 +43,7 @@ func stateHoldsPurge() []statecheck.StateCheck {
 }
 
 func TestAccCDNPurge_byURL(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	config := h.purgeConfig(`urls = ["/b.css?v=2", "/a.js"]`)
 	h.test(resource.TestCase{
@@ -78,6 +78,7 @@ func TestAccCDNPurge_byURL(t *testing.T) {
 }
 
 func TestAccCDNPurge_byPattern(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -89,6 +90,7 @@ func TestAccCDNPurge_byPattern(t *testing.T) {
 }
 
 func TestAccCDNPurge_all(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -101,6 +103,7 @@ func TestAccCDNPurge_all(t *testing.T) {
 }
 
 func TestAccCDNPurge_triggersChangePurgesAgain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ids := statecheck.CompareValue(compare.ValuesDiffer())
 	body := "POST " + h.purgePath() + ` {"urls":["/app.js"]}`
@@ -130,6 +133,7 @@ func TestAccCDNPurge_triggersChangePurgesAgain(t *testing.T) {
 }
 
 func TestAccCDNPurge_timeoutsChangeInPlace(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
@@ -153,6 +157,7 @@ func TestAccCDNPurge_timeoutsChangeInPlace(t *testing.T) {
 // be imported and what to do instead, not the framework's "not implemented".
 // Nothing is sent.
 func TestAccCDNPurge_importSaysWhyNot(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -170,6 +175,7 @@ func TestAccCDNPurge_importSaysWhyNot(t *testing.T) {
 // TestAccCDNPurge_validation runs every plan-time rejection. None of them may
 // send a request.
 func TestAccCDNPurge_validation(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	manyURLs := make([]string, 101)
 	for i := range manyURLs {
@@ -215,6 +221,7 @@ func TestAccCDNPurge_validation(t *testing.T) {
 // TestAccCDNPurge_unknownAtPlanCheckedBeforeSending: a URL known only at
 // apply time meets the same rules before anything is sent.
 func TestAccCDNPurge_unknownAtPlanCheckedBeforeSending(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -231,6 +238,7 @@ func TestAccCDNPurge_unknownAtPlanCheckedBeforeSending(t *testing.T) {
 // TestAccCDNPurge_apiRejection: the API's own message reaches the user, and a
 // rejected purge leaves nothing in state, so the next apply purges.
 func TestAccCDNPurge_apiRejection(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, simulatorOnly())
 	config := h.purgeConfig(`paths = ["/img/*"]`)
 	body := "POST " + h.purgePath() + ` {"paths":["/img/*"]}`
@@ -256,6 +264,7 @@ func TestAccCDNPurge_apiRejection(t *testing.T) {
 }
 
 func TestAccCDNPurge_notFound(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, simulatorOnly())
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -267,8 +276,9 @@ func TestAccCDNPurge_notFound(t *testing.T) {
 }
 
 func TestAccCDNPurge_unauthorized(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
-	t.Setenv("GCORE_API_KEY", "not-a-valid-key")
+	h.setenv(envAPIKey, "not-a-valid-key")
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config:      h.purgeConfig(`purge_all = true`),
@@ -280,22 +290,23 @@ func TestAccCDNPurge_unauthorized(t *testing.T) {
 // TestAccCDNPurge_missingKey: a plan that would purge says how to give the
 // key; a plan that purges nothing needs none.
 func TestAccCDNPurge_missingKey(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	config := h.purgeConfig(`urls = ["/index.html"]`)
-	key := os.Getenv("GCORE_API_KEY")
+	key := h.getenv(envAPIKey)
 	h.test(resource.TestCase{
 		Steps: []resource.TestStep{
 			{
-				PreConfig:   func() { os.Unsetenv("GCORE_API_KEY") },
+				PreConfig:   func() { h.setenv(envAPIKey, "") },
 				Config:      config,
 				ExpectError: regexp.MustCompile(`(?s)Missing Gcore API key.*api_key.*GCORE_API_KEY`),
 			},
 			{
-				PreConfig: func() { t.Setenv("GCORE_API_KEY", key) },
+				PreConfig: func() { h.setenv(envAPIKey, key) },
 				Config:    config,
 			},
 			{
-				PreConfig: func() { os.Unsetenv("GCORE_API_KEY") },
+				PreConfig: func() { h.setenv(envAPIKey, "") },
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
@@ -313,6 +324,7 @@ func TestAccCDNPurge_missingKey(t *testing.T) {
 // escapes and a 16 KB URL reach the API exactly as written, and state keeps
 // them as written.
 func TestAccCDNPurge_oddPaths(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	urls := []string{
 		"/ünïcödé/файл.html",
@@ -349,6 +361,7 @@ func TestAccCDNPurge_oddPaths(t *testing.T) {
 // TestAccCDNPurge_duplicateURLsCollapse: urls is a set, so 100 copies of one
 // URL are one URL, sent once; and the 100-URL limit counts distinct URLs.
 func TestAccCDNPurge_duplicateURLsCollapse(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	hundred := make([]string, 0, 100)
 	for i := range 99 {
@@ -387,6 +400,7 @@ func TestAccCDNPurge_duplicateURLsCollapse(t *testing.T) {
 // judged at apply, when it is known, and refused then if it is not, before
 // anything is sent.
 func TestAccCDNPurge_urlsKnownOnlyAtApply(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	hundred := make([]string, 100)
 	for i := range hundred {
@@ -454,6 +468,7 @@ resource "terraform_data" "extra" {
 // (where a float64 loses digits) and up to the largest int64 reach the
 // request path intact.
 func TestAccCDNPurge_resourceIDBeyond32Bits(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, simulatorOnly())
 	ids := []int64{4294967297, 9007199254740993, 9223372036854775807}
 	var config strings.Builder

@@ -16,6 +16,7 @@ import (
 // resource, timeouts.invoke of an action) and what the state keeps.
 
 func TestAction_timeoutSaysWhatToRaise(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.Limits{PurgeRequestLimit: "1/h"}}))
 	c := h.protocolClient()
 	all := func(attrs map[string]tftypes.Value) map[string]tftypes.Value {
@@ -35,6 +36,7 @@ func TestAction_timeoutSaysWhatToRaise(t *testing.T) {
 }
 
 func TestAccCDNPrefetch_timeoutSaysWhatToRaise(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, liveSimulator(simulator.Config{Limits: simulator.Limits{PrefetchRequestLimit: "1/h"}}))
 	first := h.prefetchConfig(`urls = ["/a.iso"]`)
 	second := fmt.Sprintf("resource \"gcore_cdn_prefetch\" \"late\" {\n  resource_id = %d\n  urls = [\"/b.iso\"]\n"+

@@ -99,6 +99,7 @@ func FuzzValidatorsAgreeWithSimulator(f *testing.F) {
 // {"paths": []} is how the API is asked to purge everything, so the
 // provider sends it only for purge_all.
 func TestValidatorsAgreeWithSimulatorOnCounts(t *testing.T) {
+	t.Parallel()
 	items := func(n int) []string {
 		out := make([]string, n)
 		for i := range out {
