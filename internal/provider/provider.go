@@ -165,7 +165,7 @@ func (p *gcoreProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	p.shared.set(data)
 }
 
-// env returns the environment variable name.
+// env reads the environment variable name, through getenv when tests set it.
 func (p *gcoreProvider) env(name string) string {
 	if p.getenv == nil {
 		return os.Getenv(name)
